@@ -1,0 +1,193 @@
+//! The Cairn director (`cairn dir`): loads a Bareos-style configuration, opens the
+//! SQLite catalog, synchronises its resources into it and serves consoles over the
+//! Bareos director protocol.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cairn_dird::DirdError> {
+//! let dir = cairn_dird::start(cairn_dird::StartOptions::new("/etc/cairn".into())).await?;
+//! println!("listening on {:?}", dir.addrs());
+//! dir.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod acl;
+pub mod catalog_actor;
+pub mod server;
+pub mod session;
+pub mod state;
+pub mod sync;
+pub mod ua;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cairn_config::{ConfigError, DirectorConfig, Warning};
+use cairn_runtime::{Clock, Shutdown, SystemClock};
+use tokio::task::JoinHandle;
+
+use crate::catalog_actor::CatalogHandle;
+use crate::state::DirState;
+
+/// Errors of the director.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirdError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("catalog \"{name}\" ({path}): {source}")]
+    Catalog { name: String, path: String, source: cairn_catalog::CatalogError },
+    #[error("catalog error: {0}")]
+    CatalogQuery(#[from] cairn_catalog::CatalogError),
+    #[error("the catalog thread has stopped")]
+    CatalogGone,
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("I/O error: {0}")]
+    Io(std::io::Error),
+}
+
+/// How to start a director.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// `-c PATH`: a config file, a `bareos-dir.d` directory or a config root.
+    pub config_path: PathBuf,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl StartOptions {
+    pub fn new(config_path: PathBuf) -> Self {
+        StartOptions { config_path, clock: Arc::new(SystemClock) }
+    }
+}
+
+/// A running director.
+#[derive(Debug)]
+pub struct Director {
+    addrs: Vec<SocketAddr>,
+    shutdown: Shutdown,
+    tasks: Vec<JoinHandle<()>>,
+    state: Arc<DirState>,
+}
+
+impl Director {
+    /// The addresses the director listens on (useful with port 0).
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+    /// The first listen address.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.addrs.first().copied()
+    }
+    /// Shared state (for the binary's reload-on-SIGHUP and for tests).
+    pub fn state(&self) -> &Arc<DirState> {
+        &self.state
+    }
+    /// Configuration warnings of the loaded configuration.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.state.config_warnings()
+    }
+    /// Stop accepting, end every console session and wait for the tasks.
+    pub async fn shutdown(self) {
+        self.shutdown.trigger();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Where the SQLite catalog of `catalog` lives: `DbName` as a path if it contains a
+/// `/` or ends in `.db`, `:memory:` for an in-memory catalog, else
+/// `<WorkingDirectory>/<DbName>.db`.
+pub fn catalog_path(cfg: &DirectorConfig, catalog: &cairn_config::CatalogRes) -> PathBuf {
+    let name = &catalog.db_name;
+    if name == ":memory:" || name.contains('/') || name.ends_with(".db") {
+        PathBuf::from(name)
+    } else {
+        cfg.director.working_directory.join(format!("{name}.db"))
+    }
+}
+
+fn open_catalog(cfg: &DirectorConfig) -> Result<cairn_catalog::Catalog, DirdError> {
+    let cat = cfg.default_catalog();
+    let path = catalog_path(cfg, cat);
+    let res = if path.as_os_str() == ":memory:" {
+        cairn_catalog::Catalog::open_in_memory()
+    } else {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(DirdError::Io)?;
+            }
+        }
+        cairn_catalog::Catalog::open(&path)
+    };
+    res.map_err(|source| DirdError::Catalog { name: cat.name.clone(), path: path.display().to_string(), source })
+}
+
+/// Load the configuration, open the catalog, bind the listeners and start serving.
+pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
+    let loaded = cairn_config::load_director(&opts.config_path)?;
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    let cfg = loaded.config;
+    let catalog = CatalogHandle::spawn(open_catalog(&cfg)?)?;
+    sync::sync_resources(&catalog, &cfg).await?;
+    let max_consoles = cfg.director.maximum_console_connections.max(1) as usize;
+    let listen = cfg.director.listen.clone();
+    let state = Arc::new(DirState::new(cfg, loaded.warnings, opts.config_path.clone(), catalog, opts.clock.clone()));
+    let shutdown = Shutdown::new();
+    let mut addrs = Vec::new();
+    let mut tasks = Vec::new();
+    for l in listen {
+        let listener = server::bind(&l).await?;
+        let addr = listener.local_addr().map_err(DirdError::Io)?;
+        addrs.push(addr);
+        let st = state.clone();
+        let sd = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            cairn_runtime::serve(listener, max_consoles + 16, sd, move |stream, peer, token| {
+                server::handle_connection(st.clone(), stream, peer, token)
+            })
+            .await;
+        }));
+    }
+    tracing::info!(addrs = ?addrs, "director started");
+    Ok(Director { addrs, shutdown, tasks, state })
+}
+
+/// Re-read the configuration from the path the director was started with. On error
+/// the old configuration stays in force and the error is returned.
+pub async fn reload(state: &Arc<DirState>) -> Result<Vec<Warning>, DirdError> {
+    let path = state.config_path.clone();
+    let loaded = tokio::task::spawn_blocking(move || cairn_config::load_director(&path))
+        .await
+        .map_err(|e| DirdError::Io(std::io::Error::other(e.to_string())))??;
+    sync::sync_resources(&state.catalog, &loaded.config).await?;
+    let warnings = loaded.warnings.clone();
+    state.swap_config(loaded.config, loaded.warnings);
+    tracing::info!("configuration reloaded");
+    Ok(warnings)
+}
+
+/// Run a director in the foreground until SIGTERM/SIGINT; SIGHUP reloads.
+pub async fn run(opts: StartOptions) -> Result<(), DirdError> {
+    let dir = start(opts).await?;
+    for a in dir.addrs() {
+        eprintln!("cairn-dir: listening on {a}");
+    }
+    let mut hup = cairn_runtime::HangupSignal::new();
+    loop {
+        tokio::select! {
+            _ = cairn_runtime::shutdown_signal() => break,
+            _ = hup.recv() => {
+                if let Err(e) = reload(dir.state()).await {
+                    tracing::error!("reload failed, keeping the old configuration: {e}");
+                }
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    dir.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The director's shared state: the live configuration (swapped by `reload`),
+//! the catalog handle, counters, the console message queue and the list of
+//! connected consoles and clients.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use cairn_config::{DirectorConfig, Warning};
+use cairn_runtime::Clock;
+use chrono::{DateTime, Local};
+
+use crate::catalog_actor::CatalogHandle;
+
+/// A console currently logged in.
+#[derive(Debug, Clone)]
+pub struct ConsoleInfo {
+    pub id: u64,
+    pub name: String,
+    pub peer: String,
+    pub connected: DateTime<Local>,
+}
+
+/// A file daemon connected to the director on its own initiative
+/// ("Connection From Client To Director").
+#[derive(Debug, Clone)]
+pub struct ClientConnection {
+    pub name: String,
+    pub connected: DateTime<Local>,
+    pub protocol_version: u32,
+    pub authenticated: bool,
+}
+
+/// Everything the director's tasks share.
+#[derive(Debug)]
+pub struct DirState {
+    config: RwLock<Arc<DirectorConfig>>,
+    warnings: RwLock<Vec<Warning>>,
+    pub config_path: PathBuf,
+    pub catalog: CatalogHandle,
+    pub clock: Arc<dyn Clock>,
+    pub started: DateTime<Local>,
+    pub jobs_run: AtomicU64,
+    console_msgs: Mutex<VecDeque<String>>,
+    consoles: Mutex<Vec<ConsoleInfo>>,
+    next_console: AtomicU64,
+    pub client_connections: Mutex<Vec<ClientConnection>>,
+}
+
+/// Upper bound of queued console messages (oldest dropped first).
+const MAX_CONSOLE_MSGS: usize = 10_000;
+
+impl DirState {
+    pub fn new(
+        config: DirectorConfig,
+        warnings: Vec<Warning>,
+        config_path: PathBuf,
+        catalog: CatalogHandle,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let started = clock.now_local();
+        DirState {
+            config: RwLock::new(Arc::new(config)),
+            warnings: RwLock::new(warnings),
+            config_path,
+            catalog,
+            clock,
+            started,
+            jobs_run: AtomicU64::new(0),
+            console_msgs: Mutex::new(VecDeque::new()),
+            consoles: Mutex::new(Vec::new()),
+            next_console: AtomicU64::new(1),
+            client_connections: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The configuration in force now (a cheap Arc clone; a reload does not change
+    /// what an earlier caller holds).
+    pub fn config(&self) -> Arc<DirectorConfig> {
+        match self.config.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Replace the configuration (after a successful reload).
+    pub fn swap_config(&self, new: DirectorConfig, warnings: Vec<Warning>) {
+        match self.config.write() {
+            Ok(mut g) => *g = Arc::new(new),
+            Err(p) => *p.into_inner() = Arc::new(new),
+        }
+        if let Ok(mut w) = self.warnings.write() {
+            *w = warnings;
+        }
+    }
+
+    /// Warnings of the configuration in force.
+    pub fn config_warnings(&self) -> Vec<Warning> {
+        self.warnings.read().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    /// Queue a daemon message for the `messages` command.
+    pub fn queue_console_message(&self, text: String) {
+        if let Ok(mut q) = self.console_msgs.lock() {
+            if q.len() >= MAX_CONSOLE_MSGS {
+                q.pop_front();
+            }
+            q.push_back(text);
+        }
+    }
+
+    /// A security event: logged and queued for consoles.
+    pub fn log_security(&self, text: String) {
+        let name = self.config().director.name.clone();
+        let stamp = self.clock.now_local().format("%d-%b %H:%M");
+        self.queue_console_message(format!("{stamp} {name}: {text}"));
+    }
+
+    pub fn has_console_messages(&self) -> bool {
+        self.console_msgs.lock().map(|q| !q.is_empty()).unwrap_or(false)
+    }
+
+    /// Take every queued message.
+    pub fn take_console_messages(&self) -> Vec<String> {
+        self.console_msgs.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default()
+    }
+
+    /// Register a connected console; the registration ends when the guard drops.
+    pub fn console_connected(self: &Arc<Self>, name: &str, peer: &str) -> ConsoleGuard {
+        let id = self.next_console.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut c) = self.consoles.lock() {
+            c.push(ConsoleInfo { id, name: name.to_string(), peer: peer.to_string(), connected: self.clock.now_local() });
+        }
+        ConsoleGuard { state: self.clone(), id }
+    }
+
+    /// Consoles logged in now.
+    pub fn consoles(&self) -> Vec<ConsoleInfo> {
+        self.consoles.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// Unregisters a console when dropped.
+#[derive(Debug)]
+pub struct ConsoleGuard {
+    state: Arc<DirState>,
+    id: u64,
+}
+
+impl Drop for ConsoleGuard {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.state.consoles.lock() {
+            c.retain(|x| x.id != self.id);
+        }
+    }
+}

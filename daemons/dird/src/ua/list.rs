@@ -1,0 +1,380 @@
+//! `list` and `llist`: catalog listings as tables (API 0), vertical records
+//! (`llist`) or JSON arrays of strings (API 2).
+
+use cairn_catalog::{Catalog, CatalogError, Fields, JobFilter, JobId, VolumeFilter};
+use cairn_types::JobType;
+use serde_json::{Map, Value};
+
+use super::output::Output;
+use super::table_fmt;
+use super::Ctx;
+
+/// What to list, decided from the arguments.
+#[derive(Debug, Clone, PartialEq)]
+enum What {
+    Jobs { filter: JobFilter, count: bool, single: bool },
+    Clients { name: Option<String> },
+    Pools { name: Option<String>, id: Option<i64> },
+    Volumes { filter: VolumeFilter, all: bool, single: bool, count: bool },
+    Filesets,
+    Storages,
+    JobTotals,
+    JobLog { jobid: u32, count: bool },
+    Files { jobid: u32 },
+    JobMedia { jobid: u32 },
+}
+
+fn parse_list(v: &str) -> Vec<char> {
+    v.split(',').filter_map(|s| s.trim().chars().next()).collect()
+}
+
+fn parse_jobtypes(v: &str) -> Vec<char> {
+    v.split(',')
+        .filter_map(|s| {
+            let s = s.trim();
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Some(c),
+                _ => JobType::from_keyword(s).map(|t| t.code()),
+            }
+        })
+        .collect()
+}
+
+fn parse_levels(v: &str) -> Vec<char> {
+    v.split(',')
+        .filter_map(|s| {
+            let s = s.trim();
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Some(c),
+                _ => cairn_types::JobLevel::from_keyword(s).map(|l| l.code()),
+            }
+        })
+        .collect()
+}
+
+fn num<T: std::str::FromStr>(out: &mut Output, key: &str, v: &str) -> Option<T> {
+    match v.trim().parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            out.error(format!("Invalid {key} value \"{v}\": a number is expected.\n"));
+            None
+        }
+    }
+}
+
+fn parse_jobids(out: &mut Output, v: &str) -> Option<Vec<u32>> {
+    let mut ids = Vec::new();
+    for part in v.split(',') {
+        let part = part.trim();
+        if let Some((a, b)) = part.split_once('-') {
+            let a: u32 = num(out, "jobid", a)?;
+            let b: u32 = num(out, "jobid", b)?;
+            if b < a || b - a > 100_000 {
+                out.error(format!("Invalid jobid range \"{part}\".\n"));
+                return None;
+            }
+            ids.extend(a..=b);
+        } else {
+            ids.push(num(out, "jobid", part)?);
+        }
+    }
+    Some(ids)
+}
+
+fn job_filter(ctx: &Ctx<'_>, out: &mut Output) -> Option<JobFilter> {
+    let a = ctx.args;
+    let mut f = JobFilter::default();
+    if let Some(v) = a.value("jobid") {
+        f.jobid = Some(parse_jobids(out, v)?);
+    }
+    f.job = a.value("ujobid").map(str::to_string);
+    f.name = a.value("job").or_else(|| a.value("jobname")).map(str::to_string);
+    f.client = a.value("client").map(str::to_string);
+    if let Some(v) = a.value("jobstatus") {
+        f.jobstatus = parse_list(v);
+    }
+    if let Some(v) = a.value("jobtype") {
+        f.jobtype = parse_jobtypes(v);
+    }
+    if let Some(v) = a.value("joblevel").or_else(|| a.value("level")) {
+        f.joblevel = parse_levels(v);
+    }
+    f.volume = a.value("volume").map(str::to_string);
+    f.pool = a.value("pool").map(str::to_string);
+    if let Some(v) = a.value("days") {
+        f.days = Some(num(out, "days", v)?);
+    }
+    if let Some(v) = a.value("hours") {
+        f.hours = Some(num(out, "hours", v)?);
+    }
+    f.last = a.has("last");
+    if let Some(v) = a.value("limit") {
+        f.limit = Some(num(out, "limit", v)?);
+    }
+    if let Some(v) = a.value("offset") {
+        f.offset = Some(num(out, "offset", v)?);
+    }
+    f.reverse = a.has("reverse");
+    Some(f)
+}
+
+fn required_jobid(ctx: &Ctx<'_>, out: &mut Output, sub: &str) -> Option<u32> {
+    match ctx.args.value("jobid") {
+        Some(v) => num(out, "jobid", v),
+        None => {
+            out.error(format!("list {sub}: jobid=<jobid> is required.\n"));
+            None
+        }
+    }
+}
+
+fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
+    let a = ctx.args;
+    let Some(first) = a.rest().first() else {
+        out.error("list: a keyword is required (jobs, clients, pools, volumes, filesets, storages, jobtotals, joblog, files, jobmedia).\n");
+        return None;
+    };
+    let key = first.key.to_ascii_lowercase();
+    let what = match (key.as_str(), first.value.is_some()) {
+        ("jobs", false) => What::Jobs { filter: job_filter(ctx, out)?, count: a.has("count"), single: false },
+        ("job" | "jobname" | "ujobid", true) => {
+            What::Jobs { filter: job_filter(ctx, out)?, count: a.has("count"), single: false }
+        }
+        ("jobid", true) => What::Jobs { filter: job_filter(ctx, out)?, count: false, single: true },
+        ("jobid", false) => {
+            out.error("list jobid: a value is required (jobid=<jobid>).\n");
+            return None;
+        }
+        ("clients", false) => What::Clients { name: None },
+        ("client", true) => What::Clients { name: first.value.clone() },
+        ("pools", false) => What::Pools { name: None, id: None },
+        ("pool", true) => What::Pools { name: first.value.clone(), id: None },
+        ("poolid", true) => What::Pools { name: None, id: Some(num(out, "poolid", first.value.as_deref().unwrap_or(""))?) },
+        ("volumes" | "media", false) => {
+            let mut filter = VolumeFilter::default();
+            filter.pool = a.value("pool").map(str::to_string);
+            if let Some(v) = a.value("jobid") {
+                filter.jobid = Some(num(out, "jobid", v)?);
+            }
+            What::Volumes { filter, all: a.has("all"), single: false, count: a.has("count") }
+        }
+        ("volume", true) => {
+            let filter = VolumeFilter { volume: first.value.clone(), ..VolumeFilter::default() };
+            What::Volumes { filter, all: true, single: true, count: false }
+        }
+        ("mediaid" | "volumeid", true) => {
+            let filter = VolumeFilter {
+                mediaid: Some(num(out, "mediaid", first.value.as_deref().unwrap_or(""))?),
+                ..VolumeFilter::default()
+            };
+            What::Volumes { filter, all: true, single: true, count: false }
+        }
+        ("filesets" | "fileset", _) => What::Filesets,
+        ("storages", false) => What::Storages,
+        ("jobtotals", false) => What::JobTotals,
+        ("joblog", false) => What::JobLog { jobid: required_jobid(ctx, out, "joblog")?, count: a.has("count") },
+        ("files", false) => What::Files { jobid: required_jobid(ctx, out, "files")? },
+        ("jobmedia", false) => What::JobMedia { jobid: required_jobid(ctx, out, "jobmedia")? },
+        _ => {
+            out.error(format!("Unknown list keyword: {}\n", first.key));
+            return None;
+        }
+    };
+    Some(what)
+}
+
+enum Listing {
+    Rows { key: &'static str, rows: Vec<Fields>, single_object: bool },
+    Grouped { key: &'static str, groups: Vec<(String, Vec<Fields>)> },
+    Lines { key: &'static str, field: &'static str, lines: Vec<String> },
+    Totals { rows: Vec<Fields>, total: Fields },
+}
+
+fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogError> {
+    Ok(match what {
+        What::Jobs { filter, count, single } => {
+            if count {
+                let n = c.count_jobs(&filter)?;
+                Listing::Rows { key: "jobs", rows: vec![vec![("count", n.to_string())]], single_object: false }
+            } else {
+                let rows = c.list_jobs(&filter)?;
+                let rows: Vec<Fields> =
+                    rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect();
+                Listing::Rows { key: "jobs", single_object: single && rows.is_empty(), rows }
+            }
+        }
+        What::Clients { name } => {
+            let rows = c.list_clients()?;
+            let rows = rows
+                .iter()
+                .filter(|r| name.as_ref().is_none_or(|n| &r.name == n))
+                .map(|r| if long { r.llist_fields() } else { r.list_fields() })
+                .collect();
+            Listing::Rows { key: "clients", rows, single_object: false }
+        }
+        What::Pools { name, id } => {
+            let rows = c.list_pools()?;
+            let rows = rows
+                .iter()
+                .filter(|r| name.as_ref().is_none_or(|n| &r.name == n) && id.is_none_or(|i| r.poolid == i))
+                .map(|r| if long { r.llist_fields() } else { r.list_fields() })
+                .collect();
+            Listing::Rows { key: "pools", rows, single_object: false }
+        }
+        What::Volumes { filter, all, single, count } => {
+            let rows = c.list_volumes(&filter)?;
+            if count {
+                return Ok(Listing::Rows {
+                    key: "volumes",
+                    rows: vec![vec![("count", rows.len().to_string())]],
+                    single_object: false,
+                });
+            }
+            let to_fields = |r: &cairn_catalog::MediaRow| if long { r.llist_fields() } else { r.list_fields() };
+            if all || filter.pool.is_some() || single || filter.jobid.is_some() {
+                let key = if single { "volume" } else { "volumes" };
+                Listing::Rows { key, rows: rows.iter().map(to_fields).collect(), single_object: single }
+            } else {
+                let mut groups: Vec<(String, Vec<Fields>)> = Vec::new();
+                for p in c.list_pools()? {
+                    let vols: Vec<Fields> = rows.iter().filter(|r| r.poolid == p.poolid).map(to_fields).collect();
+                    groups.push((p.name.clone(), vols));
+                }
+                Listing::Grouped { key: "volumes", groups }
+            }
+        }
+        What::Filesets => {
+            let rows = c.list_filesets()?;
+            Listing::Rows {
+                key: "filesets",
+                rows: rows.iter().map(|r| r.fields()).collect(),
+                single_object: false,
+            }
+        }
+        What::Storages => {
+            let rows = c.list_storages()?;
+            Listing::Rows {
+                key: "storages",
+                rows: rows.iter().map(|r| r.fields()).collect(),
+                single_object: false,
+            }
+        }
+        What::JobTotals => {
+            let (rows, total) = c.job_totals()?;
+            let f = |r: &cairn_catalog::JobTotalRow| -> Fields {
+                vec![
+                    ("name", r.name.clone()),
+                    ("jobs", r.jobs.to_string()),
+                    ("files", r.files.to_string()),
+                    ("bytes", r.bytes.to_string()),
+                ]
+            };
+            Listing::Totals { rows: rows.iter().map(f).collect(), total: f(&total) }
+        }
+        What::JobLog { jobid, count } => {
+            let rows = c.list_joblog(JobId(jobid))?;
+            if count {
+                Listing::Rows { key: "joblog", rows: vec![vec![("count", rows.len().to_string())]], single_object: false }
+            } else {
+                let rows = rows
+                    .iter()
+                    .map(|r| vec![("time", r.time.clone().unwrap_or_default()), ("logtext", r.logtext.clone())])
+                    .collect();
+                Listing::Rows { key: "joblog", rows, single_object: false }
+            }
+        }
+        What::Files { jobid } => {
+            if c.get_job(JobId(jobid))?.is_none() {
+                return Err(CatalogError::NotFound { what: "job", key: jobid.to_string() });
+            }
+            Listing::Lines { key: "filenames", field: "filename", lines: c.list_files(JobId(jobid))? }
+        }
+        What::JobMedia { jobid } => {
+            let rows = c.list_jobmedia(JobId(jobid))?;
+            Listing::Rows {
+                key: "jobmedia",
+                rows: rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect(),
+                single_object: false,
+            }
+        }
+    })
+}
+
+/// `list …` (`long = false`) and `llist …` (`long = true`).
+pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
+    let Some(what) = decide(ctx, out) else { return false };
+    let is_files = matches!(what, What::Files { .. });
+    let is_joblog = matches!(what, What::JobLog { count: false, .. });
+    let res = ctx.state.catalog.call(move |c| fetch(c, what, long)).await;
+    let listing = match res {
+        Ok(Ok(l)) => l,
+        Ok(Err(CatalogError::NotFound { .. })) if is_files => {
+            out.error("jobid not found in db, access to job or client denied by ACL, or client not found in db\n");
+            return false;
+        }
+        Ok(Err(e)) => {
+            out.error(format!("Catalog error: {e}\n"));
+            return false;
+        }
+        Err(e) => {
+            out.error(format!("{e}\n"));
+            return false;
+        }
+    };
+    let render = |rows: &[Fields]| if long { table_fmt::vertical(rows) } else { table_fmt::horizontal(rows) };
+    match listing {
+        Listing::Rows { key, rows, single_object } => {
+            if is_joblog && !long {
+                for r in &rows {
+                    if let Some((_, text)) = r.iter().find(|(k, _)| *k == "logtext") {
+                        out.text(text.clone());
+                    }
+                }
+                if rows.is_empty() {
+                    out.text("No results to list.\n");
+                }
+            } else {
+                out.text(render(&rows));
+            }
+            if single_object {
+                // Bareos quirk: a single job/volume that does not exist is an empty object.
+                let first = table_fmt::json_rows(&rows);
+                let v = match first {
+                    Value::Array(mut a) if !a.is_empty() => a.remove(0),
+                    _ => Value::Object(Map::new()),
+                };
+                out.set(key, v);
+            } else {
+                out.set(key, table_fmt::json_rows(&rows));
+            }
+        }
+        Listing::Grouped { key, groups } => {
+            let mut m = Map::new();
+            for (pool, rows) in groups {
+                out.text(format!("Pool: {pool}\n"));
+                out.text(render(&rows));
+                m.insert(pool.to_lowercase(), table_fmt::json_rows(&rows));
+            }
+            out.set(key, Value::Object(m));
+        }
+        Listing::Lines { key, field, lines } => {
+            let mut arr = Vec::new();
+            for l in lines {
+                out.text(format!(" {l}\n"));
+                let mut m = Map::new();
+                m.insert(field.to_string(), Value::from(l));
+                arr.push(Value::Object(m));
+            }
+            out.set(key, Value::Array(arr));
+        }
+        Listing::Totals { rows, total } => {
+            let mut all = rows.clone();
+            all.push(total);
+            out.text(render(&all));
+            out.set("jobtotals", table_fmt::json_rows(&rows));
+        }
+    }
+    true
+}

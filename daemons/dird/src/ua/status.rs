@@ -1,0 +1,312 @@
+//! `status` and `.status`: the director's own status (header, scheduled, running
+//! and terminated jobs, client-initiated connections) in Bareos's layout.
+
+use cairn_catalog::{JobFilter, JobRow};
+use cairn_types::{JobLevel, JobStatus, JobType};
+use chrono::{Local, NaiveDateTime, TimeZone};
+use serde_json::{Map, Value};
+
+use super::output::{with_commas, Output};
+use super::Ctx;
+
+/// `%d-%b-%y %H:%M`, the time format of `status` output.
+pub const STATUS_TIME: &str = "%d-%b-%y %H:%M";
+
+/// Bareos's `edit_uint64_with_suffix`: `999 `, `123.4 K`, `1.234 M`.
+pub fn with_suffix(n: u64) -> String {
+    const SUFFIX: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
+    let commas = with_commas(n);
+    let groups = commas.matches(',').count();
+    let mut s = commas.replacen(',', ".", 1).replace(',', "");
+    s.truncate(5);
+    format!("{s} {}", SUFFIX[groups.min(8)])
+}
+
+fn catalog_time(s: &Option<String>) -> String {
+    s.as_deref()
+        .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+        .and_then(|n| Local.from_local_datetime(&n).single())
+        .map(|t| t.format(STATUS_TIME).to_string())
+        .unwrap_or_default()
+}
+
+fn level_word(t: char, l: char, width: usize) -> String {
+    let ty = JobType::from_code(t);
+    if matches!(ty, Some(JobType::Admin | JobType::Archive | JobType::Restore)) {
+        return " ".repeat(width);
+    }
+    let mut w = JobLevel::from_code(l).map(|l| l.long_name().to_string()).unwrap_or_default();
+    w.truncate(width);
+    w
+}
+
+/// Strip the `.YYYY-MM-DD_HH.MM.SS_NN` suffix of a unique job name.
+pub fn job_resource_name(unique: &str) -> &str {
+    let mut s = unique;
+    for _ in 0..3 {
+        match s.rfind('.') {
+            Some(i) => s = &s[..i],
+            None => break,
+        }
+    }
+    s
+}
+
+struct Sections {
+    header_text: String,
+    header: Map<String, Value>,
+    running_text: String,
+    running: Vec<Value>,
+    terminated_text: String,
+    terminated: Vec<Value>,
+    clients_text: String,
+    clients: Vec<Value>,
+}
+
+async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
+    let st = ctx.state;
+    let cfg = &ctx.cfg;
+    let name = cfg.director.name.clone();
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    let binary_info = format!("Cairn {}", cairn_types::CAIRN_VERSION);
+    let started = st.started.format(STATUS_TIME).to_string();
+    let jobs_run = st.jobs_run.load(std::sync::atomic::Ordering::Relaxed);
+    let warnings = !st.config_warnings().is_empty();
+
+    let mut header_text = format!(
+        "{name} Version: {} ({}) {os}\n",
+        cairn_types::BAREOS_COMPAT_VERSION,
+        cairn_types::BAREOS_COMPAT_DATE
+    );
+    header_text.push_str(&format!("Daemon started {started}. Jobs: run={jobs_run}, running=0 db:sqlite, {binary_info} binary\n"));
+    if warnings {
+        header_text.push_str("\nThere are WARNINGS for the director configuration!\nSee 'status configuration' for details.\n\n");
+    }
+    let mut header = Map::new();
+    header.insert("director".into(), Value::from(name));
+    header.insert("version".into(), Value::from(cairn_types::BAREOS_COMPAT_VERSION));
+    header.insert("release_date".into(), Value::from(cairn_types::BAREOS_COMPAT_DATE));
+    header.insert("os".into(), Value::from(os));
+    header.insert("binary_info".into(), Value::from(binary_info));
+    header.insert("daemon_started".into(), Value::from(started));
+    header.insert("jobs_run".into(), Value::from(jobs_run));
+    header.insert("jobs_running".into(), Value::from(0));
+    header.insert("config_warnings".into(), Value::from(warnings));
+
+    let mut running_text = String::from("\nRunning Jobs:\n");
+    for c in st.consoles() {
+        running_text.push_str(&format!("Console connected at {}\n", c.connected.format(STATUS_TIME)));
+    }
+    running_text.push_str("No Jobs running.\n====\n");
+
+    // The last ten finished jobs, oldest first, from the catalog.
+    let filter = JobFilter {
+        jobstatus: JobStatus::ALL.iter().filter(|s| s.is_final()).map(|s| s.code()).collect(),
+        reverse: true,
+        limit: Some(10),
+        ..JobFilter::default()
+    };
+    let rows: Vec<JobRow> = match st.catalog.call(move |c| c.list_jobs(&filter)).await {
+        Ok(Ok(mut r)) => {
+            r.reverse();
+            r
+        }
+        Ok(Err(e)) => {
+            out.error(format!("Catalog error: {e}\n"));
+            return None;
+        }
+        Err(e) => {
+            out.error(format!("{e}\n"));
+            return None;
+        }
+    };
+    let mut terminated_text = String::new();
+    let mut terminated = Vec::new();
+    if rows.is_empty() {
+        terminated_text.push_str("No Terminated Jobs.\n");
+    } else {
+        terminated_text.push_str("\nTerminated Jobs:\n");
+        terminated_text.push_str(" JobId  Level    Files      Bytes   Status   Finished        Name \n");
+        terminated_text.push_str(&"=".repeat(68));
+        terminated_text.push('\n');
+        for r in &rows {
+            let status = JobStatus::from_code(r.jobstatus).map(|s| s.terminated_word()).unwrap_or("Other");
+            let finished = catalog_time(&r.endtime);
+            let files = r.jobfiles.max(0) as u64;
+            let bytes = r.jobbytes.max(0) as u64;
+            terminated_text.push_str(&format!(
+                "{:>6}  {:<6} {:>8} {:>10}  {:<7}  {:<8} {}\n",
+                r.jobid,
+                level_word(r.jobtype, r.level, 4),
+                with_commas(files),
+                with_suffix(bytes),
+                status,
+                finished,
+                r.name
+            ));
+            let mut m = Map::new();
+            m.insert("jobid".into(), Value::from(r.jobid));
+            m.insert("name".into(), Value::from(r.name.clone()));
+            m.insert("level".into(), Value::from(level_word(r.jobtype, r.level, 4).trim_end().to_string()));
+            m.insert("type".into(), Value::from(JobType::from_code(r.jobtype).map(|t| t.long_name()).unwrap_or("")));
+            m.insert("status".into(), Value::from(status));
+            m.insert("files".into(), Value::from(files));
+            m.insert("bytes".into(), Value::from(bytes));
+            m.insert("finished".into(), Value::from(finished));
+            terminated.push(Value::Object(m));
+        }
+        terminated_text.push('\n');
+    }
+
+    let mut clients_text = String::from("\nClient Initiated Connections (waiting for jobs):\n");
+    clients_text.push_str(&format!("{:<20}{:<20}{:<20}{:<40}\n", "Connect time", "Protocol", "Authenticated", "Name"));
+    clients_text.push_str(&"=".repeat(100));
+    clients_text.push('\n');
+    let mut clients = Vec::new();
+    let conns = st.client_connections.lock().map(|c| c.clone()).unwrap_or_default();
+    for c in conns {
+        let t = c.connected.format(STATUS_TIME).to_string();
+        clients_text.push_str(&format!("{t:<20}{:<20}{:<20}{:<40}\n", c.protocol_version, u8::from(c.authenticated), c.name));
+        let mut m = Map::new();
+        m.insert("connecttime".into(), Value::from(t));
+        m.insert("protocol_version".into(), Value::from(c.protocol_version));
+        m.insert("authenticated".into(), Value::from(u8::from(c.authenticated)));
+        m.insert("name".into(), Value::from(c.name));
+        clients.push(Value::Object(m));
+    }
+    Some(Sections { header_text, header, running_text, running: Vec::new(), terminated_text, terminated, clients_text, clients })
+}
+
+async fn director_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
+    let Some(s) = collect(ctx, out).await else { return false };
+    out.text(s.header_text);
+    // Cairn's director has no scheduler yet: nothing is scheduled to run.
+    out.text("No Scheduled Jobs.\n====\n");
+    out.text(s.running_text);
+    out.text(s.terminated_text);
+    out.text(s.clients_text);
+    out.text("====\n");
+    out.set("header", Value::Object(s.header));
+    out.set("scheduled", Value::Array(Vec::new()));
+    out.set("running", Value::Array(s.running));
+    out.set("terminated", Value::Array(s.terminated));
+    out.set("client-connection", Value::Array(s.clients));
+    true
+}
+
+fn configuration_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
+    let warnings = ctx.state.config_warnings();
+    if warnings.is_empty() {
+        out.text("No deprecated configuration settings detected.\n");
+    } else {
+        out.text("Deprecated configuration settings detected:\n");
+        for w in &warnings {
+            out.text(format!(" * {w}\n"));
+        }
+    }
+    out.set(
+        "deprecated_configuration",
+        Value::Array(warnings.iter().map(|w| Value::from(w.to_string())).collect()),
+    );
+    true
+}
+
+fn not_yet(out: &mut Output, what: &str) -> bool {
+    out.error(format!(
+        "status {what}: not available in this version of Cairn ({}) yet.\n",
+        cairn_types::CAIRN_VERSION
+    ));
+    false
+}
+
+/// `status [dir|director|client=|storage=|scheduler|configuration|all]`.
+pub async fn status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
+    let Some(first) = ctx.args.rest().first().cloned() else {
+        // Bareos asks which daemon in API 0; Cairn has only the director to report on yet.
+        return director_status(ctx, out).await;
+    };
+    let k = first.key.to_ascii_lowercase();
+    if k.starts_with("dir") {
+        director_status(ctx, out).await
+    } else if k == "all" {
+        director_status(ctx, out).await
+    } else if k.starts_with("conf") {
+        configuration_status(ctx, out)
+    } else if k.starts_with("client") {
+        not_yet(out, "client")
+    } else if k.starts_with("storage") {
+        not_yet(out, "storage")
+    } else if k.starts_with("sched") {
+        not_yet(out, "scheduler")
+    } else if k.starts_with("sub") {
+        not_yet(out, "subscriptions")
+    } else {
+        out.error(format!("Unknown status keyword: {}\n", first.key));
+        false
+    }
+}
+
+/// `.status dir (current|last|header|scheduled|running|terminated)`.
+pub async fn dot_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
+    let rest = ctx.args.rest();
+    let Some(target) = rest.first() else {
+        out.text("1900 Bad .status command, missing arguments.\n");
+        return false;
+    };
+    if !target.key.to_ascii_lowercase().starts_with("dir") {
+        return not_yet(out, &target.key);
+    }
+    let Some(what) = rest.get(1).map(|a| a.key.to_ascii_lowercase()) else {
+        out.text("1900 Bad .status command, missing arguments.\n");
+        return false;
+    };
+    let Some(s) = collect(ctx, out).await else { return false };
+    match what.as_str() {
+        "header" => {
+            out.text(s.header_text);
+            out.set("header", Value::Object(s.header));
+        }
+        "scheduled" => {
+            out.text("No Scheduled Jobs.\n");
+            out.set("scheduled", Value::Array(Vec::new()));
+        }
+        "running" => {
+            out.text(s.running_text);
+            out.set("running", Value::Array(s.running));
+        }
+        "terminated" => {
+            out.text(s.terminated_text);
+            out.set("terminated", Value::Array(s.terminated));
+        }
+        "current" | "last" => {
+            out.text("OK\n");
+            out.set("running", Value::Array(s.running));
+        }
+        _ => {
+            out.text("1900 Bad .status command, wrong argument.\n");
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffix_format() {
+        assert_eq!(with_suffix(999), "999 ");
+        assert_eq!(with_suffix(123456), "123.4 K");
+        assert_eq!(with_suffix(1234567), "1.234 M");
+        assert_eq!(with_suffix(0), "0 ");
+    }
+
+    #[test]
+    fn unique_name_suffix_is_stripped() {
+        assert_eq!(job_resource_name("backup-bareos-fd.2026-03-04_10.00.00_03"), "backup-bareos-fd");
+    }
+}

@@ -1,0 +1,228 @@
+//! `cairn`: one binary for the director (`dir`), storage daemon (`sd`), file daemon
+//! (`fd`), the line console (`console`, also when invoked as `bconsole`), the
+//! full-screen TUI (`tui`) and `up` (everything on a default configuration). This
+//! file only parses arguments and dispatches into the crates.
+
+mod defaults;
+mod up;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "cairn", version, about = "Cairn: a Bareos-compatible network backup system")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the director.
+    Dir(DaemonArgs),
+    /// Run the storage daemon.
+    Sd(DaemonArgs),
+    /// Run the file daemon.
+    Fd(DaemonArgs),
+    /// The bconsole-compatible line console.
+    Console(ConsoleCli),
+    /// The full-screen terminal UI.
+    Tui(ConsoleCli),
+    /// Start every daemon on a default configuration under a home directory, then
+    /// open the console on it.
+    Up(UpArgs),
+}
+
+#[derive(Args, Debug)]
+struct DaemonArgs {
+    /// Configuration: a file, a resource directory (`bareos-dir.d`) or a config root.
+    #[arg(short = 'c', long = "config")]
+    config: Option<PathBuf>,
+    /// Run in the foreground (Cairn daemons never fork; accepted for compatibility).
+    #[arg(short = 'f', long = "foreground")]
+    foreground: bool,
+    /// Debug level (0 warnings only, 1-99 info, 100-199 debug, 200+ trace).
+    #[arg(short = 'd', long = "debug", default_value_t = 0)]
+    debug: u32,
+    /// Test the configuration and exit (0 = valid, 1 = errors).
+    #[arg(short = 't', long = "test")]
+    test: bool,
+    /// Print the directive schema as JSON and exit (also `-xs`).
+    #[arg(long = "xs")]
+    export_schema: bool,
+    /// Print the loaded configuration in resource syntax and exit (also `-xc`).
+    #[arg(long = "xc", num_args = 0..=2, value_names = ["TYPE", "NAME"])]
+    export_config: Option<Vec<String>>,
+    /// Accepted for compatibility with Bareos's daemons; ignored.
+    #[arg(short = 's', hide = true)]
+    no_signals: bool,
+}
+
+#[derive(Args, Debug)]
+struct ConsoleCli {
+    /// Configuration file or directory (bconsole.conf, bconsole.d, or a config root).
+    #[arg(short = 'c', long = "config")]
+    config: Option<PathBuf>,
+    /// Director to connect to (its Name in the console configuration).
+    #[arg(short = 'D', long = "director")]
+    director: Option<String>,
+    /// List the configured directors and exit.
+    #[arg(short = 'l', long = "list-directors")]
+    list_directors: bool,
+    /// Test the configuration and exit.
+    #[arg(short = 't', long = "test")]
+    test: bool,
+    /// No signals (accepted for compatibility).
+    #[arg(short = 's')]
+    no_signals: bool,
+    /// Timeout in seconds for the connection.
+    #[arg(short = 'u', long = "timeout")]
+    timeout: Option<u64>,
+    /// Debug level.
+    #[arg(short = 'd', long = "debug")]
+    debug: Option<u32>,
+    /// Use the configuration of a `cairn up` home (<DIR>/etc).
+    #[arg(long = "home")]
+    home: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// Home directory holding configuration, catalog and volumes.
+    #[arg(long = "home", default_value = "cairn-home")]
+    pub home: PathBuf,
+    /// Director port for a new home (file daemon and storage daemon use the next two).
+    #[arg(long = "port", default_value_t = 9101)]
+    pub port: u16,
+}
+
+/// Bareos accepts `-xs`/`-xc` with a single dash; clap would read them as `-x -s`.
+fn normalise_args(args: Vec<String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| match a.as_str() {
+            "-xs" => "--xs".to_string(),
+            "-xc" => "--xc".to_string(),
+            _ => a,
+        })
+        .collect()
+}
+
+fn default_config(component: &str) -> PathBuf {
+    for root in ["/etc/cairn", "/etc/bareos"] {
+        let p = PathBuf::from(root);
+        if p.join(format!("{component}.conf")).exists() || p.join(format!("{component}.d")).exists() {
+            return p;
+        }
+    }
+    PathBuf::from("/etc/cairn")
+}
+
+fn print_config_error(e: &cairn_config::ConfigError) {
+    eprintln!("{e}");
+}
+
+fn run_dir(a: DaemonArgs) -> ExitCode {
+    cairn_runtime::init_tracing(a.debug);
+    if a.export_schema {
+        match serde_json::to_string_pretty(&cairn_config::schema_json(cairn_config::Component::Director)) {
+            Ok(s) => {
+                println!("{s}");
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => {
+                eprintln!("cannot encode the schema: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let path = a.config.unwrap_or_else(|| default_config("bareos-dir"));
+    if a.test || a.export_config.is_some() {
+        return match cairn_config::load_director(&path) {
+            Ok(loaded) => {
+                for w in &loaded.warnings {
+                    eprintln!("Warning: {w}");
+                }
+                if let Some(sel) = a.export_config {
+                    let filter = sel.first().map(|t| (t.as_str(), sel.get(1).map(String::as_str)));
+                    print!("{}", loaded.config.resources.to_config_text(filter, false, false));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                print_config_error(&e);
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cairn dir: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = a.foreground;
+    match rt.block_on(cairn_dird::run(cairn_dird::StartOptions::new(path))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cairn dir: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn not_built(what: &str) -> ExitCode {
+    eprintln!("cairn {what}: not built yet in this version of Cairn ({}).", env!("CARGO_PKG_VERSION"));
+    ExitCode::from(2)
+}
+
+fn console_args(c: ConsoleCli) -> cairn_console::ConsoleArgs {
+    cairn_console::ConsoleArgs {
+        config: c.config,
+        director: c.director,
+        list_directors: c.list_directors,
+        test_config: c.test,
+        no_signals: c.no_signals,
+        timeout: c.timeout,
+        debug: c.debug,
+        home: c.home,
+        batch: None,
+    }
+}
+
+fn run_console(c: ConsoleCli) -> ExitCode {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cairn console: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = rt.block_on(cairn_console::run(console_args(c)));
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name().map(|f| f.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    if invoked_as == "bconsole" {
+        args.insert(1, "console".into());
+    }
+    let cli = match Cli::try_parse_from(normalise_args(args)) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match cli.command {
+        Command::Dir(a) => run_dir(a),
+        Command::Sd(_) => not_built("sd"),
+        Command::Fd(_) => not_built("fd"),
+        Command::Console(c) => run_console(c),
+        Command::Tui(_) => not_built("tui"),
+        Command::Up(u) => up::run(u),
+    }
+}

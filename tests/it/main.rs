@@ -1,0 +1,8 @@
+//! Cairn's end-to-end suite: real daemons on 127.0.0.1:0 with temporary
+//! directories, driven over the real protocol.
+
+mod cli;
+mod director;
+mod python;
+mod support;
+mod transcripts;
