@@ -21,12 +21,14 @@ pub struct Output<W> {
     term: W,
     file: Option<(PathBuf, File)>,
     tee: bool,
+    /// Whether the last text written ended a line (or nothing was written yet).
+    at_line_start: bool,
 }
 
 impl<W: AsyncWrite + Unpin> Output<W> {
     /// Output to `term` only.
     pub fn new(term: W) -> Self {
-        Output { term, file: None, tee: false }
+        Output { term, file: None, tee: false, at_line_start: true }
     }
 
     /// Write text to the current destination(s) and flush.
@@ -34,6 +36,7 @@ impl<W: AsyncWrite + Unpin> Output<W> {
         if s.is_empty() {
             return Ok(());
         }
+        self.at_line_start = s.ends_with('\n');
         if let Some((_, f)) = self.file.as_mut() {
             f.write_all(s.as_bytes())?;
             f.flush()?;
@@ -49,9 +52,17 @@ impl<W: AsyncWrite + Unpin> Output<W> {
     /// Write to the terminal only, whatever the redirection (used for things
     /// that are not console output, like a final error line).
     pub async fn write_term(&mut self, s: &str) -> Result<(), ConsoleError> {
+        if !s.is_empty() {
+            self.at_line_start = s.ends_with('\n');
+        }
         self.term.write_all(s.as_bytes()).await?;
         self.term.flush().await?;
         Ok(())
+    }
+
+    /// True when the last text written ended with a newline.
+    pub fn at_line_start(&self) -> bool {
+        self.at_line_start
     }
 
     /// `@output file [mode]` (tee = false) or `@tee file [mode]` (tee = true).

@@ -234,7 +234,13 @@ impl<'c, W: AsyncWrite + Unpin> Engine<'c, W> {
     /// Handle one raw input line (newline included when it had one).
     pub(crate) async fn handle_line(&mut self, raw: &str, echo: bool) -> Result<Flow, ConsoleError> {
         if echo && self.opts.echo {
-            let prefix = if self.opts.prompt_echo && !self.sub_prompt && !self.in_tree { "*" } else { "" };
+            let at_prompt = !self.sub_prompt && !self.in_tree;
+            let prefix = if self.opts.prompt_echo && at_prompt { "*" } else { "" };
+            // Transcript mode: a reply without a final newline (JSON) must not swallow
+            // the next input line.
+            if self.opts.prompt_echo && at_prompt && !self.out.at_line_start() {
+                self.out.write_str("\n").await?;
+            }
             self.out.write_str(&format!("{prefix}{raw}")).await?;
         }
         let line = raw.trim_end();

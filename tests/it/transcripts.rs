@@ -5,8 +5,9 @@
 //! shows it); every other line is expected output. In expected lines `[..]` matches
 //! the rest of the line, a line holding only `...` matches any number of lines, and
 //! placeholders match variable data: `[TIME]` (`04-Mar-26 10:00`), `[DATETIME]`
-//! (`2026-03-04 10:00:01`), `[N]` (a number), `[HEX]`, `[TMP]` (the transcript's
-//! temporary directory, also substituted into input lines). Header lines start with
+//! (`2026-03-04 10:00:01`), `[LONGTIME]` (`Wed 04-Mar-2026 10:00:01`), `[N]` (a number), `[HEX]`, `[TMP]` (the transcript's
+//! temporary directory, also substituted into input lines). A line `#> CMD` is input
+//! whose echo does not reach the terminal (it went to an `@output` file). Header lines start with
 //! `#!`: `#! file-contains: NAME: TEXT` checks a file written under `[TMP]`.
 //! `RECORDINGS=overwrite` rewrites the expected output from the actual one.
 
@@ -32,6 +33,11 @@ fn parse(text: &str) -> Transcript {
             headers.push(line.to_string());
             continue;
         }
+        if let Some(cmd) = line.strip_prefix("#> ") {
+            // Input whose echo is not on the terminal (it went to an @output file).
+            inputs.push(cmd.to_string());
+            continue;
+        }
         if let Some(cmd) = line.strip_prefix('*') {
             inputs.push(cmd.to_string());
         }
@@ -44,7 +50,7 @@ fn line_regex(line: &str, tmp: &str) -> Result<Regex> {
     let mut pat = String::from("^");
     let mut rest = line;
     while !rest.is_empty() {
-        let next = ["[..]", "[TIME]", "[DATETIME]", "[N]", "[HEX]", "[TMP]"]
+        let next = ["[..]", "[TIME]", "[DATETIME]", "[LONGTIME]", "[N]", "[HEX]", "[TMP]"]
             .iter()
             .filter_map(|p| rest.find(p).map(|i| (i, *p)))
             .min_by_key(|(i, _)| *i);
@@ -55,6 +61,7 @@ fn line_regex(line: &str, tmp: &str) -> Result<Regex> {
                     "[..]" => ".*",
                     "[TIME]" => r"\d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d",
                     "[DATETIME]" => r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+                    "[LONGTIME]" => r"[A-Z][a-z]{2} \d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d",
                     "[N]" => r"[0-9][0-9,]*",
                     "[HEX]" => r"[0-9a-f]+",
                     _ => "",

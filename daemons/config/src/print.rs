@@ -22,29 +22,32 @@ pub fn quote(s: &str) -> String {
     out
 }
 
-/// A duration the way Cairn prints it (`3 months 5 days`, re-parseable).
+/// A duration the way Bareos's `show` prints it: every non-zero part of
+/// `years months weeks days hours minutes seconds`, each followed by a space
+/// (`1 years `, `3 months 5 days `); zero is `0`. Re-parseable.
 pub fn format_duration(secs: u64) -> String {
     if secs == 0 {
         return "0".into();
     }
     const UNITS: &[(u64, &str)] = &[
-        (365 * 86400, "year"),
-        (30 * 86400, "month"),
-        (86400, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-        (1, "second"),
+        (365 * 86400, "years"),
+        (30 * 86400, "months"),
+        (7 * 86400, "weeks"),
+        (86400, "days"),
+        (3600, "hours"),
+        (60, "minutes"),
+        (1, "seconds"),
     ];
     let mut rest = secs;
-    let mut parts = Vec::new();
+    let mut out = String::new();
     for (n, unit) in UNITS {
         let q = rest / n;
         if q > 0 {
-            parts.push(format!("{q} {unit}{}", if q == 1 { "" } else { "s" }));
+            out.push_str(&format!("{q} {unit} "));
             rest %= n;
         }
     }
-    parts.join(" ")
+    out
 }
 
 /// A size with the largest exact binary suffix (`10 g`), else plain bytes.

@@ -282,7 +282,7 @@ fn show_filters_and_hides_passwords() {
     );
     let pools = set.to_config_text(Some(("pool", None)), false, false);
     assert_eq!(pools.matches("Pool {").count(), 4);
-    assert!(pools.contains("  VolumeRetention = 3 months\n"));
+    assert!(pools.contains("  VolumeRetention = 3 months \n"), "Bareos prints a space after each duration part");
     assert!(pools.contains("  MaximumVolumeBytes = 10 g\n"));
     assert_eq!(set.names("jobs"), vec!["BackupCatalog", "RestoreFiles", "backup-bareos-fd"]);
     assert!(set.types().contains(&"Profile"));

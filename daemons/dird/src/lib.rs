@@ -36,7 +36,7 @@ pub enum DirdError {
     #[error("{0}")]
     Config(#[from] ConfigError),
     #[error("catalog \"{name}\" ({path}): {source}")]
-    Catalog { name: String, path: String, source: cairn_catalog::CatalogError },
+    Catalog { name: String, path: String, source: Box<cairn_catalog::CatalogError> },
     #[error("catalog error: {0}")]
     CatalogQuery(#[from] cairn_catalog::CatalogError),
     #[error("the catalog thread has stopped")]
@@ -114,14 +114,13 @@ fn open_catalog(cfg: &DirectorConfig) -> Result<cairn_catalog::Catalog, DirdErro
     let res = if path.as_os_str() == ":memory:" {
         cairn_catalog::Catalog::open_in_memory()
     } else {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(DirdError::Io)?;
             }
-        }
         cairn_catalog::Catalog::open(&path)
     };
-    res.map_err(|source| DirdError::Catalog { name: cat.name.clone(), path: path.display().to_string(), source })
+    res.map_err(|source| DirdError::Catalog { name: cat.name.clone(), path: path.display().to_string(), source: Box::new(source) })
 }
 
 /// Load the configuration, open the catalog, bind the listeners and start serving.

@@ -81,11 +81,10 @@ pub fn names(ctx: &mut Ctx<'_>, out: &mut Output, which: NameList) -> bool {
     let name_key = if which == NameList::Msgs { "text" } else { "name" };
     let mut arr = Vec::new();
     for (name, enabled) in items {
-        if let Some(e) = enabled {
-            if (want_enabled && !e) || (want_disabled && e) {
+        if let Some(e) = enabled
+            && ((want_enabled && !e) || (want_disabled && e)) {
                 continue;
             }
-        }
         out.text(format!("{name}\n"));
         let mut m = Map::new();
         m.insert(name_key.into(), Value::from(name));
@@ -183,12 +182,11 @@ pub async fn jobstatus(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         .rest()
         .first()
         .map(|a| a.value.clone().unwrap_or_else(|| a.key.trim_start_matches('=').to_string()));
-    if let Some(w) = &want {
-        if w.chars().count() != 1 {
+    if let Some(w) = &want
+        && w.chars().count() != 1 {
             out.error(format!("Unknown JobStatus '{w}'. JobStatus must be a single character.\n"));
             return false;
         }
-    }
     let res = ctx.state.catalog.call(|c| c.list_status()).await;
     let rows = match res {
         Ok(Ok(r)) => r,
@@ -252,7 +250,7 @@ pub fn levels(_ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let mut arr = Vec::new();
     for (l, t) in table {
         if let Some(w) = &want {
-            let matches = JobType::from_keyword(w) == Some(*t) || w.chars().next() == Some(t.code()) && w.len() == 1;
+            let matches = JobType::from_keyword(w) == Some(*t) || w.starts_with(t.code()) && w.len() == 1;
             if !matches {
                 continue;
             }

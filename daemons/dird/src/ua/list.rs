@@ -133,7 +133,7 @@ fn required_jobid(ctx: &Ctx<'_>, out: &mut Output, sub: &str) -> Option<u32> {
 fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
     let a = ctx.args;
     let Some(first) = a.rest().first() else {
-        out.error("list: a keyword is required (jobs, clients, pools, volumes, filesets, storages, jobtotals, joblog, files, jobmedia).\n");
+        out.error(format!("{} command requires a keyword\n", ctx.args.command().unwrap_or("list")));
         return None;
     };
     let key = first.key.to_ascii_lowercase();
@@ -153,8 +153,7 @@ fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
         ("pool", true) => What::Pools { name: first.value.clone(), id: None },
         ("poolid", true) => What::Pools { name: None, id: Some(num(out, "poolid", first.value.as_deref().unwrap_or(""))?) },
         ("volumes" | "media", false) => {
-            let mut filter = VolumeFilter::default();
-            filter.pool = a.value("pool").map(str::to_string);
+            let mut filter = VolumeFilter { pool: a.value("pool").map(str::to_string), ..VolumeFilter::default() };
             if let Some(v) = a.value("jobid") {
                 filter.jobid = Some(num(out, "jobid", v)?);
             }
@@ -263,15 +262,21 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogErro
         }
         What::JobTotals => {
             let (rows, total) = c.job_totals()?;
-            let f = |r: &cairn_catalog::JobTotalRow| -> Fields {
-                vec![
-                    ("name", r.name.clone()),
-                    ("jobs", r.jobs.to_string()),
-                    ("files", r.files.to_string()),
-                    ("bytes", r.bytes.to_string()),
-                ]
-            };
-            Listing::Totals { rows: rows.iter().map(f).collect(), total: f(&total) }
+            let per_job = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        ("jobs", r.jobs.to_string()),
+                        ("files", r.files.to_string()),
+                        ("bytes", r.bytes.to_string()),
+                        ("job", r.name.clone()),
+                    ]
+                })
+                .collect();
+            // SUM over no rows is NULL in SQL, as Bareos shows it.
+            let sum = |n: i64| if total.jobs == 0 { table_fmt::NULL.to_string() } else { n.to_string() };
+            let total = vec![("jobs", total.jobs.to_string()), ("files", sum(total.files)), ("bytes", sum(total.bytes))];
+            Listing::Totals { rows: per_job, total }
         }
         What::JobLog { jobid, count } => {
             let rows = c.list_joblog(JobId(jobid))?;
@@ -304,6 +309,11 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogErro
 
 /// `list …` (`long = false`) and `llist …` (`long = true`).
 pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
+    if !ctx.session.catalog_announced {
+        let name = ctx.cfg.default_catalog().name.clone();
+        out.text(format!("Automatically selected Catalog: {name}\nUsing Catalog \"{name}\"\n"));
+        ctx.session.catalog_announced = true;
+    }
     let Some(what) = decide(ctx, out) else { return false };
     let is_files = matches!(what, What::Files { .. });
     let is_joblog = matches!(what, What::JobLog { count: false, .. });
@@ -370,10 +380,15 @@ pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
             out.set(key, Value::Array(arr));
         }
         Listing::Totals { rows, total } => {
-            let mut all = rows.clone();
-            all.push(total);
-            out.text(render(&all));
-            out.set("jobtotals", table_fmt::json_rows(&rows));
+            // Always two horizontal tables, also for llist.
+            out.text(table_fmt::horizontal(&rows));
+            out.text(table_fmt::horizontal(std::slice::from_ref(&total)));
+            out.set("jobs", table_fmt::json_rows(&rows));
+            let t = match table_fmt::json_rows(std::slice::from_ref(&total)) {
+                Value::Array(mut a) if !a.is_empty() => a.remove(0),
+                _ => Value::Object(Map::new()),
+            };
+            out.set("jobtotals", t);
         }
     }
     true

@@ -34,6 +34,8 @@ pub struct Session {
     pub auto_display: bool,
     pub gui: bool,
     pub user_notified: bool,
+    /// "Using Catalog …" was printed in this session.
+    pub catalog_announced: bool,
     /// Cached Command ACL lists (console first, then its profiles), `None` = root.
     command_acl: Option<Vec<Vec<String>>>,
 }
@@ -48,6 +50,7 @@ impl Session {
             auto_display: false,
             gui: false,
             user_notified: false,
+            catalog_announced: false,
             command_acl: None,
         }
     }

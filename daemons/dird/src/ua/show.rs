@@ -130,11 +130,10 @@ fn show_disabled(ctx: &Ctx<'_>, out: &mut Output) {
     let only: Option<String> = ctx.args.rest().iter().skip_while(|a| !a.key.eq_ignore_ascii_case("disabled")).nth(1).map(|a| a.key.to_ascii_lowercase());
     let mut m = Map::new();
     for (title, key, names) in sections {
-        if let Some(o) = &only {
-            if !key.starts_with(o.as_str()) {
+        if let Some(o) = &only
+            && !key.starts_with(o.as_str()) {
                 continue;
             }
-        }
         if names.is_empty() {
             out.text(format!("No disabled {title}.\n"));
         } else {

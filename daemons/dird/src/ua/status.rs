@@ -199,18 +199,27 @@ async fn director_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 
 fn configuration_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let warnings = ctx.state.config_warnings();
-    if warnings.is_empty() {
+    let (deprecated, other): (Vec<_>, Vec<_>) =
+        warnings.iter().partition(|w| w.message.to_ascii_lowercase().contains("deprecat"));
+    if deprecated.is_empty() {
         out.text("No deprecated configuration settings detected.\n");
     } else {
         out.text("Deprecated configuration settings detected:\n");
-        for w in &warnings {
+        for w in &deprecated {
+            out.text(format!(" * {w}\n"));
+        }
+    }
+    if !other.is_empty() {
+        out.text("\nConfiguration warnings:\n");
+        for w in &other {
             out.text(format!(" * {w}\n"));
         }
     }
     out.set(
         "deprecated_configuration",
-        Value::Array(warnings.iter().map(|w| Value::from(w.to_string())).collect()),
+        Value::Array(deprecated.iter().map(|w| Value::from(w.to_string())).collect()),
     );
+    out.set("warnings", Value::Array(other.iter().map(|w| Value::from(w.to_string())).collect()));
     true
 }
 
@@ -229,9 +238,7 @@ pub async fn status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         return director_status(ctx, out).await;
     };
     let k = first.key.to_ascii_lowercase();
-    if k.starts_with("dir") {
-        director_status(ctx, out).await
-    } else if k == "all" {
+    if k.starts_with("dir") || k == "all" {
         director_status(ctx, out).await
     } else if k.starts_with("conf") {
         configuration_status(ctx, out)

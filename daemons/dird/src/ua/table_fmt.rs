@@ -22,12 +22,17 @@ pub fn is_numeric_column(name: &str) -> bool {
     NUMERIC.contains(&name)
 }
 
+/// A value standing for SQL NULL: printed `NULL` in tables, `""` in JSON.
+pub const NULL: &str = "\u{0}NULL";
+
 fn display_value(col: &str, v: &str) -> String {
-    if col != "jobid" && is_numeric_column(col) {
-        if let Ok(n) = v.parse::<u64>() {
+    if v == NULL {
+        return "NULL".into();
+    }
+    if col != "jobid" && is_numeric_column(col)
+        && let Ok(n) = v.parse::<u64>() {
             return with_commas(n);
         }
-    }
     v.to_string()
 }
 
@@ -50,7 +55,8 @@ pub fn horizontal(rows: &[Vec<(&str, String)>]) -> String {
             }
         }
     }
-    let widths: Vec<usize> = widths.into_iter().map(clamp_width).collect();
+    // Bareos reserves room for the word NULL in every column.
+    let widths: Vec<usize> = widths.into_iter().map(|w| clamp_width(w.max(4))).collect();
     let mut dashes = String::from("+");
     for w in &widths {
         dashes.push_str(&"-".repeat(w + 2));
@@ -69,7 +75,7 @@ pub fn horizontal(rows: &[Vec<(&str, String)>]) -> String {
         out.push('|');
         for ((k, v), w) in row.iter().zip(&widths) {
             let shown = display_value(k, v);
-            if is_numeric_column(k) && !v.is_empty() {
+            if is_numeric_column(k) && !v.is_empty() && v != NULL {
                 out.push_str(&format!(" {shown:>w$} |"));
             } else {
                 out.push_str(&format!(" {shown:<w$} |"));
@@ -105,7 +111,8 @@ pub fn json_rows(rows: &[Vec<(&str, String)>]) -> serde_json::Value {
             .map(|r| {
                 let mut m = serde_json::Map::new();
                 for (k, v) in r {
-                    m.insert((*k).to_string(), serde_json::Value::from(v.clone()));
+                    let v = if v == NULL { String::new() } else { v.clone() };
+                    m.insert((*k).to_string(), serde_json::Value::from(v));
                 }
                 serde_json::Value::Object(m)
             })
