@@ -123,12 +123,25 @@ fn open_catalog(cfg: &DirectorConfig) -> Result<cairn_catalog::Catalog, DirdErro
     res.map_err(|source| DirdError::Catalog { name: cat.name.clone(), path: path.display().to_string(), source: Box::new(source) })
 }
 
+/// Report configuration warnings once: one summary line at warn level, each
+/// warning at info level (`status configuration` lists them too).
+fn log_warnings(warnings: &[Warning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        "the configuration has {} warning(s) (directives accepted but not acted on yet, or deprecated); see `status configuration` or `cairn dir -t`",
+        warnings.len()
+    );
+    for w in warnings {
+        tracing::info!("{w}");
+    }
+}
+
 /// Load the configuration, open the catalog, bind the listeners and start serving.
 pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
     let loaded = cairn_config::load_director(&opts.config_path)?;
-    for w in &loaded.warnings {
-        tracing::warn!("{w}");
-    }
+    log_warnings(&loaded.warnings);
     let cfg = loaded.config;
     let catalog = CatalogHandle::spawn(open_catalog(&cfg)?)?;
     sync::sync_resources(&catalog, &cfg).await?;
@@ -163,6 +176,7 @@ pub async fn reload(state: &Arc<DirState>) -> Result<Vec<Warning>, DirdError> {
         .await
         .map_err(|e| DirdError::Io(std::io::Error::other(e.to_string())))??;
     sync::sync_resources(&state.catalog, &loaded.config).await?;
+    log_warnings(&loaded.warnings);
     let warnings = loaded.warnings.clone();
     state.swap_config(loaded.config, loaded.warnings);
     tracing::info!("configuration reloaded");
