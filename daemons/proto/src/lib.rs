@@ -14,6 +14,8 @@
 pub mod auth;
 pub mod client;
 pub mod conn;
+pub mod daemon;
+pub mod msg;
 pub mod packet;
 
 pub use auth::AuthError;

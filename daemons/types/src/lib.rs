@@ -7,6 +7,8 @@
 //! assert_eq!(JobLevel::Incremental.code(), 'I');
 //! ```
 
+pub mod lstat;
+
 use serde::{Deserialize, Serialize};
 
 /// The Bareos version Cairn reports where clients gate on it (python-bareos,

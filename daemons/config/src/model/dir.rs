@@ -333,7 +333,7 @@ pub struct JobRes {
 }
 
 /// A FileSet `File =` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FileEntry {
     /// Plain file or directory.
     Path(String),
@@ -365,7 +365,7 @@ impl FileEntry {
 }
 
 /// An `Options { }` block of a FileSet Include.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileOptions {
     pub signature: Option<String>,
     pub compression: Option<String>,
@@ -407,7 +407,7 @@ pub struct FileOptions {
     pub meta: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Include {
     pub files: Vec<FileEntry>,
     pub plugins: Vec<String>,
@@ -415,12 +415,12 @@ pub struct Include {
     pub options: Vec<FileOptions>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Exclude {
     pub files: Vec<FileEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileSetRes {
     pub name: String,
     pub description: Option<String>,
