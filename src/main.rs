@@ -33,6 +33,22 @@ enum Command {
     /// Start every daemon on a default configuration under a home directory, then
     /// open the console on it.
     Up(UpArgs),
+    /// Offline volume tools.
+    #[command(subcommand)]
+    Volume(VolumeCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum VolumeCmd {
+    /// List the label, jobs (sessions) and files of a volume file, like Bareos's `bls`.
+    Ls {
+        /// Also list every file.
+        #[arg(long = "files", short = 'f')]
+        files: bool,
+        /// The volume file(s).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -123,10 +139,22 @@ fn print_config_error(e: &cairn_config::ConfigError) {
     eprintln!("{e}");
 }
 
-fn run_dir(a: DaemonArgs) -> ExitCode {
+#[derive(Clone, Copy)]
+enum Daemon {
+    Dir,
+    Sd,
+    Fd,
+}
+
+fn run_daemon(kind: Daemon, a: DaemonArgs) -> ExitCode {
     cairn_runtime::init_tracing(a.debug);
+    let (component, bareos_name, tag) = match kind {
+        Daemon::Dir => (cairn_config::Component::Director, "bareos-dir", "dir"),
+        Daemon::Sd => (cairn_config::Component::Storage, "bareos-sd", "sd"),
+        Daemon::Fd => (cairn_config::Component::FileDaemon, "bareos-fd", "fd"),
+    };
     if a.export_schema {
-        match serde_json::to_string_pretty(&cairn_config::schema_json(cairn_config::Component::Director)) {
+        match serde_json::to_string_pretty(&cairn_config::schema_json(component)) {
             Ok(s) => {
                 println!("{s}");
                 return ExitCode::SUCCESS;
@@ -137,16 +165,26 @@ fn run_dir(a: DaemonArgs) -> ExitCode {
             }
         }
     }
-    let path = a.config.unwrap_or_else(|| default_config("bareos-dir"));
+    let path = a.config.unwrap_or_else(|| default_config(bareos_name));
     if a.test || a.export_config.is_some() {
-        return match cairn_config::load_director(&path) {
+        return match cairn_config::load_resources(&path, component) {
             Ok(loaded) => {
+                // Load the typed model too, so -t reports every error the daemon would.
+                let typed = match kind {
+                    Daemon::Dir => cairn_config::load_director(&path).map(|_| ()),
+                    Daemon::Sd => cairn_config::load_storage(&path).map(|_| ()),
+                    Daemon::Fd => cairn_config::load_filedaemon(&path).map(|_| ()),
+                };
+                if let Err(e) = typed {
+                    print_config_error(&e);
+                    return ExitCode::FAILURE;
+                }
                 for w in &loaded.warnings {
                     eprintln!("Warning: {w}");
                 }
                 if let Some(sel) = a.export_config {
                     let filter = sel.first().map(|t| (t.as_str(), sel.get(1).map(String::as_str)));
-                    print!("{}", loaded.config.resources.to_config_text(filter, false, false));
+                    print!("{}", loaded.config.to_config_text(filter, false, false));
                 }
                 ExitCode::SUCCESS
             }
@@ -159,16 +197,39 @@ fn run_dir(a: DaemonArgs) -> ExitCode {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cairn dir: cannot start the runtime: {e}");
+            eprintln!("cairn {tag}: cannot start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     let _ = a.foreground;
-    match rt.block_on(cairn_dird::run(cairn_dird::StartOptions::new(path))) {
+    let res = match kind {
+        Daemon::Dir => rt.block_on(cairn_dird::run(cairn_dird::StartOptions::new(path))).map_err(|e| e.to_string()),
+        Daemon::Sd => rt.block_on(cairn_sd::run(cairn_sd::StartOptions::new(path))).map_err(|e| e.to_string()),
+        Daemon::Fd => rt.block_on(cairn_fd::run(cairn_fd::StartOptions::new(path))).map_err(|e| e.to_string()),
+    };
+    match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cairn dir: {e}");
+            eprintln!("cairn {tag}: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_volume(cmd: VolumeCmd) -> ExitCode {
+    match cmd {
+        VolumeCmd::Ls { files, paths } => {
+            let mut code = ExitCode::SUCCESS;
+            for p in paths {
+                match cairn_volume::list_volume(&p) {
+                    Ok(l) => print!("{}", cairn_volume::format_listing(&l, files)),
+                    Err(e) => {
+                        eprintln!("cairn volume ls: {}: {e}", p.display());
+                        code = ExitCode::FAILURE;
+                    }
+                }
+            }
+            code
         }
     }
 }
@@ -218,9 +279,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     match cli.command {
-        Command::Dir(a) => run_dir(a),
-        Command::Sd(_) => not_built("sd"),
-        Command::Fd(_) => not_built("fd"),
+        Command::Dir(a) => run_daemon(Daemon::Dir, a),
+        Command::Sd(a) => run_daemon(Daemon::Sd, a),
+        Command::Fd(a) => run_daemon(Daemon::Fd, a),
+        Command::Volume(v) => run_volume(v),
         Command::Console(c) => run_console(c),
         Command::Tui(_) => not_built("tui"),
         Command::Up(u) => up::run(u),

@@ -57,16 +57,36 @@ pub fn run(a: UpArgs) -> ExitCode {
         }
     };
     rt.block_on(async move {
+        let sd = match cairn_sd::start(cairn_sd::StartOptions::new(etc.clone())).await {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("cairn up: the storage daemon did not start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let fd = match cairn_fd::start(cairn_fd::StartOptions::new(etc.clone())).await {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("cairn up: the file daemon did not start: {e}");
+                sd.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+        };
         let dir = match cairn_dird::start(cairn_dird::StartOptions::new(etc.clone())).await {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("cairn up: the director did not start: {e}");
+                fd.shutdown().await;
+                sd.shutdown().await;
                 return ExitCode::FAILURE;
             }
         };
+        let list = |v: &[std::net::SocketAddr]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
         eprintln!(
-            "cairn up: director listening on {}; the storage and file daemons arrive in a later version",
-            dir.addrs().iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            "cairn up: director on {}, storage daemon on {}, file daemon on {}",
+            list(dir.addrs()),
+            list(sd.addrs()),
+            list(fd.addrs())
         );
         let args = cairn_console::ConsoleArgs {
             config: Some(etc.clone()),
@@ -81,6 +101,8 @@ pub fn run(a: UpArgs) -> ExitCode {
         };
         let code = cairn_console::run(args).await;
         dir.shutdown().await;
+        fd.shutdown().await;
+        sd.shutdown().await;
         ExitCode::from(code.clamp(0, 255) as u8)
     })
 }

@@ -6,9 +6,9 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::error::{CatalogError, Result};
-use crate::rows::{JobRow, JobTotalRow};
+use crate::rows::{CopyRow, JobRow, JobTotalRow};
 use crate::time::{TIME_FORMAT, check_opt_time, check_time, job_duration, now_string};
-use crate::{Catalog, JobId, code, int, jobid_col, letter, to_i64};
+use crate::{Catalog, JobId, code, id_list, int, jobid_col, letter, to_i64};
 
 /// A new `Job` row (the director creates it when a job is queued).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +120,10 @@ pub struct JobFilter {
     pub name: Option<String>,
     /// Client name.
     pub client: Option<String>,
+    /// Client id (`Job.ClientId`).
+    pub client_id: Option<i64>,
+    /// FileSet name (any version of it).
+    pub fileset: Option<String>,
     pub jobstatus: Vec<char>,
     pub jobtype: Vec<char>,
     pub joblevel: Vec<char>,
@@ -137,6 +141,36 @@ pub struct JobFilter {
     pub offset: Option<u32>,
     /// Newest first.
     pub reverse: bool,
+}
+
+/// Selection for [`Catalog::list_backups`] (`list backups client=X ...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackupFilter {
+    /// Client name (required by Bareos).
+    pub client: String,
+    /// FileSet name.
+    pub fileset: Option<String>,
+    /// Job statuses; empty means Bareos's default `T`, `W`.
+    pub jobstatus: Vec<char>,
+    /// Levels; empty means any.
+    pub level: Vec<char>,
+    /// `order=descending` (newest first); ascending by default.
+    pub descending: bool,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+    /// Scheduled within the last N days (added to `hours` when both are given).
+    pub days: Option<u32>,
+    /// Scheduled within the last N hours.
+    pub hours: Option<u32>,
+}
+
+/// Statuses of jobs that have not finished: everything but the final ones.
+fn unfinished_statuses() -> Vec<char> {
+    cairn_types::JobStatus::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| s.code())
+        .collect()
 }
 
 const JOB_SELECT: &str = "SELECT Job.JobId, Job.Job, Job.Name, Job.PurgedFiles, Job.Type, \
@@ -230,6 +264,14 @@ fn filter_sql(f: &JobFilter) -> (String, Vec<Value>) {
     if let Some(client) = &f.client {
         sql.push_str(" AND Client.Name = ?");
         p.push(Value::Text(client.clone()));
+    }
+    if let Some(id) = f.client_id {
+        sql.push_str(" AND Job.ClientId = ?");
+        p.push(Value::Integer(id));
+    }
+    if let Some(fileset) = &f.fileset {
+        sql.push_str(" AND Job.FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?)");
+        p.push(Value::Text(fileset.clone()));
     }
     if !f.jobstatus.is_empty() {
         sql.push_str(&in_list("Job.JobStatus", char_values(&f.jobstatus), &mut p));
@@ -497,5 +539,135 @@ impl Catalog {
             },
         )?;
         Ok((rows, total))
+    }
+}
+
+impl Catalog {
+    /// The newest successful (`T` or `W`) Backup (`B`) job of job resource `name` and
+    /// client `client_id` (and FileSetId `fileset_id` if given) whose level is one of
+    /// `levels` (any level when empty), newest by StartTime, then JobTDate and JobId —
+    /// Bareos's `FindJobStartTime` / `FindLastJobStartTime`. The director uses it for
+    /// level decisions: no Full (`&['F']`) → upgrade to Full (`No prior Full backup Job
+    /// record found.`); an Incremental covers changes since the start of the last
+    /// `&['F', 'D', 'I']`, a Differential since the start of the last `&['F']`.
+    pub fn last_successful_job(
+        &self,
+        name: &str,
+        client_id: i64,
+        fileset_id: Option<i64>,
+        levels: &[char],
+    ) -> Result<Option<JobRow>> {
+        let mut sql = format!(
+            "{JOB_SELECT} WHERE Job.Name = ? AND Job.ClientId = ? AND Job.Type = 'B' \
+             AND Job.JobStatus IN ('T', 'W')"
+        );
+        let mut p = vec![Value::Text(name.to_string()), Value::Integer(client_id)];
+        if let Some(fs) = fileset_id {
+            sql.push_str(" AND Job.FileSetId = ?");
+            p.push(Value::Integer(fs));
+        }
+        if !levels.is_empty() {
+            sql.push_str(&in_list("Job.Level", char_values(levels), &mut p));
+        }
+        sql.push_str(" ORDER BY Job.StartTime DESC, Job.JobTDate DESC, Job.JobId DESC LIMIT 1");
+        let now = Local::now().naive_local();
+        Ok(self
+            .conn
+            .query_row(&sql, params_from_iter(p), |r| job_row(r, now))
+            .optional()?)
+    }
+
+    /// Jobs that have not reached a final status (created, running, blocked or waiting:
+    /// `C R B F S m M s j c d t p a i l L q`), by JobId — what a director finds in the
+    /// catalog at start-up after a crash.
+    pub fn running_or_queued_jobs(&self) -> Result<Vec<JobRow>> {
+        self.list_jobs(&JobFilter {
+            jobstatus: unfinished_statuses(),
+            ..JobFilter::default()
+        })
+        .map(|mut rows| {
+            rows.sort_by_key(|r| r.jobid);
+            rows
+        })
+    }
+
+    /// Start-up recovery (Bareos `cleanup_created_job` / `cleanup_running_job`): every
+    /// unfinished job is marked fatal (`f`); jobs that never started get StartTime =
+    /// SchedTime, and all get EndTime = RealEndTime = now. Returns the affected JobIds.
+    pub fn mark_interrupted_jobs(&mut self) -> Result<Vec<u32>> {
+        let ids: Vec<u32> = self
+            .running_or_queued_jobs()?
+            .iter()
+            .map(|r| r.jobid)
+            .collect();
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        let now = now_string();
+        self.conn.execute(
+            &format!(
+                "UPDATE Job SET JobStatus = 'f', StartTime = COALESCE(StartTime, SchedTime),
+                   EndTime = ?1, RealEndTime = ?1
+                 WHERE JobId IN ({})",
+                id_list(&ids)
+            ),
+            [now],
+        )?;
+        Ok(ids)
+    }
+
+    /// `list backups client=X [fileset=] [jobstatus=] [level=] [order=] [limit=]
+    /// [days=|hours=]`: Backup and Archive jobs (types `B`, `A`, `a`) of the client,
+    /// status `T`/`W` unless given, by StartTime (descending with `descending`).
+    pub fn list_backups(&self, f: &BackupFilter) -> Result<Vec<JobRow>> {
+        self.list_jobs(&JobFilter {
+            client: Some(f.client.clone()),
+            fileset: f.fileset.clone(),
+            jobstatus: if f.jobstatus.is_empty() {
+                vec!['T', 'W']
+            } else {
+                f.jobstatus.clone()
+            },
+            jobtype: vec!['B', 'A', 'a'],
+            joblevel: f.level.clone(),
+            days: f.days,
+            hours: f.hours,
+            limit: f.limit,
+            offset: f.offset,
+            reverse: f.descending,
+            ..JobFilter::default()
+        })
+    }
+
+    /// `list copies [jobid=a,b]`: copy jobs (type `C`) — of the given jobs, or the given
+    /// jobs themselves when they are copies — with one media type of their volumes,
+    /// newest original first (Bareos `ListCopiesRecords`). Empty `jobids` lists all.
+    pub fn list_copies(&self, jobids: &[u32]) -> Result<Vec<CopyRow>> {
+        let filter = if jobids.is_empty() {
+            String::new()
+        } else {
+            let ids = id_list(jobids);
+            format!(" AND (Job.PriorJobId IN ({ids}) OR Job.JobId IN ({ids}))")
+        };
+        let sql = format!(
+            "SELECT Job.PriorJobId, Job.Job, Job.JobId, MIN(Media.MediaType) FROM Job
+               JOIN JobMedia ON JobMedia.JobId = Job.JobId
+               JOIN Media ON Media.MediaId = JobMedia.MediaId
+             WHERE Job.Type = 'C'{filter}
+             GROUP BY Job.JobId
+             ORDER BY Job.PriorJobId DESC, Job.JobId"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CopyRow {
+                    jobid: jobid_col(r, 0)?,
+                    job: r.get(1)?,
+                    copyjobid: jobid_col(r, 2)?,
+                    mediatype: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 }

@@ -11,9 +11,12 @@
 //!
 //! Modules: [`schema`] (embedded migrations, version check), `resources` (client, pool,
 //! storage, fileset, media type sync at start/reload), `jobs` (job records and
-//! [`JobFilter`] listing), `media` (volumes and job↔volume records), `files` (file
-//! records), `log` (job log), `raw` (`.sql`), [`rows`] (result structs), [`time`]
-//! (timestamp and duration helpers).
+//! [`JobFilter`] listing, level decisions, startup recovery, `list backups` / `list
+//! copies`), `media` (volumes and job↔volume records), `volumes` (volume selection for
+//! writing, automatic naming, counters and limits, `update volume`), `files` (batched
+//! file records with a path cache), `restore` (restore / accurate job chains, newest
+//! file versions, bootstrap sources), `log` (job log), `raw` (`.sql`), [`rows`] (result
+//! structs), [`time`] (timestamp and duration helpers).
 //!
 //! ```
 //! use cairn_catalog::{Catalog, ClientSync, JobEnd, JobFilter, NewJob};
@@ -47,9 +50,11 @@ mod log;
 mod media;
 mod raw;
 mod resources;
+mod restore;
 pub mod rows;
 pub mod schema;
 pub mod time;
+mod volumes;
 
 use std::path::Path;
 use std::time::Duration;
@@ -59,23 +64,34 @@ use rusqlite::Connection;
 pub use cairn_types::JobId;
 pub use error::{CatalogError, Result};
 pub use files::NewFile;
-pub use jobs::{JobEnd, JobFilter, JobStart, NewJob};
+pub use jobs::{BackupFilter, JobEnd, JobFilter, JobStart, NewJob};
 pub use media::{NewJobMedia, NewMedia, VolumeFilter};
 pub use resources::{ClientSync, PoolSync};
+pub use restore::{ChainOptions, compress_ranges};
 pub use rows::{
-    ClientRow, Fields, FileSetRow, JobMediaRow, JobRow, JobTotalRow, LogRow, MediaRow, PoolRow,
-    RawResult, StatusRow, StorageRow,
+    BootstrapMedia, ClientRow, CopyRow, Fields, FileSetRow, FileVersion, FileVersionDetail,
+    JobMediaRow, JobRow, JobTotalRow, LogRow, MediaRow, PoolRow, RawResult, StatusRow, StorageRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use time::{format_duration, now_string, unix_to_string};
+pub use volumes::{
+    MediaUpdate, UPDATABLE_VOLUME_STATUSES, VOLUME_STATUSES, VolumeChanges, apply_volume_limits,
+    apply_volume_limits_at,
+};
 
 /// How long a statement waits for a lock held by another connection (e.g. a `.dump`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept per connection (`prepare_cached`); the hot paths (file and
+/// log batches, volume selection) each use a handful.
+const STATEMENT_CACHE: usize = 64;
 
 /// An open, migrated catalog database.
 #[derive(Debug)]
 pub struct Catalog {
     conn: Connection,
+    /// `Path.Path` → `PathId` of paths this catalog has seen (see `files`).
+    paths: files::PathCache,
 }
 
 impl Catalog {
@@ -107,7 +123,11 @@ impl Catalog {
         // Bareos's schema declares no foreign keys; deleting a job cascades in code.
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         schema::migrate(&mut conn)?;
-        Ok(Catalog { conn })
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Catalog {
+            conn,
+            paths: files::PathCache::default(),
+        })
     }
 
     /// `Version.VersionId` of the open database (always [`SCHEMA_VERSION`] once open).
@@ -177,4 +197,17 @@ pub(crate) fn non_empty<'a>(what: &str, name: &'a str) -> Result<&'a str> {
     } else {
         Ok(name)
     }
+}
+
+/// A job id list as SQL text (`1,2,3`). Ids are integers, so formatting them into the
+/// statement is safe, and it avoids SQLite's bound-parameter limit for long chains.
+pub(crate) fn id_list(ids: &[u32]) -> String {
+    let mut s = String::with_capacity(ids.len() * 6);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&id.to_string());
+    }
+    s
 }

@@ -19,6 +19,30 @@ impl Catalog {
         Ok(())
     }
 
+    /// Appends several `(time, text)` log entries of a job in one transaction with a
+    /// cached statement (the Catalog message destination flushing its queue). All
+    /// timestamps are checked before anything is written.
+    pub fn insert_logs<S, T>(&mut self, jobid: JobId, entries: &[(S, T)]) -> Result<()>
+    where
+        S: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let times = entries
+            .iter()
+            .map(|(t, _)| check_time(t.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO Log (JobId, Time, LogText) VALUES (?1, ?2, ?3)")?;
+            for (time, (_, text)) in times.iter().zip(entries) {
+                stmt.execute(params![jobid.0, time, text.as_ref()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// A job's log in insertion order.
     pub fn list_joblog(&self, jobid: JobId) -> Result<Vec<LogRow>> {
         let mut stmt = self.conn.prepare(

@@ -127,7 +127,7 @@ pub struct NewJobMedia {
     pub volindex: i64,
 }
 
-const MEDIA_SELECT: &str = "SELECT Media.MediaId, Media.VolumeName, Media.Slot, Media.PoolId, \
+pub(crate) const MEDIA_SELECT: &str = "SELECT Media.MediaId, Media.VolumeName, Media.Slot, Media.PoolId, \
      Pool.Name, Media.MediaType, Media.MediaTypeId, Media.LabelType, Media.FirstWritten, \
      Media.LastWritten, Media.LabelDate, Media.VolJobs, Media.VolFiles, Media.VolBlocks, \
      Media.VolMounts, Media.VolBytes, Media.VolErrors, Media.VolWrites, Media.VolCapacityBytes, \
@@ -144,7 +144,7 @@ const MEDIA_SELECT: &str = "SELECT Media.MediaId, Media.VolumeName, Media.Slot, 
      LEFT JOIN Pool AS RecyclePool ON RecyclePool.PoolId = Media.RecyclePoolId \
      LEFT JOIN Storage ON Storage.StorageId = Media.StorageId";
 
-fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MediaRow> {
+pub(crate) fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MediaRow> {
     Ok(MediaRow {
         mediaid: int(r, 0)?,
         volumename: r.get(1)?,

@@ -19,7 +19,9 @@ impl Catalog {
     /// Runs exactly one SQL statement. Statements that return columns give their rows
     /// with every value as text (NULL → `None`); others give `affected_rows`. More than
     /// one statement, or SQLite rejecting the SQL, is an error carrying SQLite's message.
+    /// Clears the path cache first: raw SQL may delete or renumber `Path` rows.
     pub fn query_raw(&mut self, sql: &str) -> Result<RawResult> {
+        self.paths.clear();
         let mut stmt = self.conn.prepare(sql)?;
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         if columns.is_empty() {

@@ -153,6 +153,16 @@ fn client_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientRow> {
     })
 }
 
+fn fileset_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileSetRow> {
+    Ok(FileSetRow {
+        filesetid: int(r, 0)?,
+        fileset: r.get(1)?,
+        md5: r.get(2)?,
+        createtime: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        filesettext: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+    })
+}
+
 /// Id of the (lowest-id) row named `name` in `table`; the table name is a constant.
 fn id_by_name(conn: &Connection, sql: &str, name: &str) -> Result<Option<i64>> {
     Ok(conn.query_row(sql, [name], |r| r.get(0)).optional()?)
@@ -448,17 +458,50 @@ impl Catalog {
              ORDER BY FileSetId",
         )?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(FileSetRow {
-                    filesetid: int(r, 0)?,
-                    fileset: r.get(1)?,
-                    md5: r.get(2)?,
-                    createtime: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    filesettext: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                })
-            })?
+            .query_map([], fileset_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// `FileSet.Md5` of one FileSet row: the director compares it with the MD5 of the
+    /// configured FileSet to upgrade to Full when the definition changed (Bareos:
+    /// `FileSet changed` → Full unless IgnoreFileSetChanges).
+    pub fn fileset_md5_of(&self, filesetid: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT Md5 FROM FileSet WHERE FileSetId = ?1",
+                [filesetid],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// One FileSet row by id.
+    pub fn get_fileset(&self, filesetid: i64) -> Result<Option<FileSetRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT FileSetId, FileSet, Md5, CreateTime, FileSetText FROM FileSet
+                 WHERE FileSetId = ?1",
+                [filesetid],
+                fileset_row,
+            )
+            .optional()?)
+    }
+
+    /// The newest FileSet row (highest `FileSetId`) named `name` — the current version
+    /// of a FileSet resource in the catalog.
+    pub fn newest_fileset(&self, name: &str) -> Result<Option<FileSetRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT FileSetId, FileSet, Md5, CreateTime, FileSetText FROM FileSet
+                 WHERE FileSet = ?1 ORDER BY FileSetId DESC LIMIT 1",
+                [name],
+                fileset_row,
+            )
+            .optional()?)
     }
 
     /// All storages, by `StorageId`.

@@ -461,3 +461,107 @@ pub struct RawResult {
     /// For statements that return no columns: rows inserted/updated/deleted.
     pub affected_rows: Option<u64>,
 }
+
+/// One file version of a job set: the newest version of a `(path, name)` among the jobs
+/// ([`crate::Catalog::visit_files_of_jobs`]), or one of its versions
+/// ([`crate::Catalog::file_versions`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileVersion {
+    pub jobid: u32,
+    /// Per-job sequence (> 0; deletion markers are never returned by the newest-version
+    /// queries).
+    pub fileindex: i64,
+    /// Directory with trailing `/`.
+    pub path: String,
+    /// File name; empty for the directory entry itself.
+    pub name: String,
+    pub lstat: String,
+    /// Digest (base64) or empty.
+    pub md5: String,
+    pub fileid: i64,
+    pub pathid: i64,
+    pub deltaseq: i64,
+    /// `JobTDate` of the job the version belongs to.
+    pub jobtdate: i64,
+}
+
+/// A file version with the job's start time and the volume holding it (`.bvfs_versions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVersionDetail {
+    pub file: FileVersion,
+    pub starttime: Option<String>,
+    /// First volume (lowest `VolIndex`) whose `JobMedia` index range covers the file;
+    /// `None` when the job has no matching `JobMedia` record.
+    pub volumename: Option<String>,
+    pub inchanger: i64,
+}
+
+/// One `JobMedia` record with what a bootstrap (`.bsr`) needs: the SD session of the
+/// job and the volume's name, media type, slot and storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootstrapMedia {
+    pub jobmediaid: i64,
+    pub jobid: u32,
+    pub mediaid: i64,
+    pub volumename: String,
+    pub firstindex: i64,
+    pub lastindex: i64,
+    pub startfile: i64,
+    pub endfile: i64,
+    pub startblock: i64,
+    pub endblock: i64,
+    pub jobbytes: i64,
+    pub volindex: i64,
+    /// `Job.VolSessionId`.
+    pub volsessionid: i64,
+    /// `Job.VolSessionTime`.
+    pub volsessiontime: i64,
+    pub mediatype: String,
+    pub slot: i64,
+    /// Name of the volume's storage (`Media.StorageId`).
+    pub storage: Option<String>,
+}
+
+impl BootstrapMedia {
+    /// The plain `JobMedia` part of the record.
+    pub fn jobmedia(&self) -> JobMediaRow {
+        JobMediaRow {
+            jobmediaid: self.jobmediaid,
+            jobid: self.jobid,
+            mediaid: self.mediaid,
+            volumename: self.volumename.clone(),
+            firstindex: self.firstindex,
+            lastindex: self.lastindex,
+            startfile: self.startfile,
+            endfile: self.endfile,
+            startblock: self.startblock,
+            endblock: self.endblock,
+            jobbytes: self.jobbytes,
+            volindex: self.volindex,
+        }
+    }
+}
+
+/// One row of `list copies`: an original job and one copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyRow {
+    /// The original job (`PriorJobId` of the copy).
+    pub jobid: u32,
+    /// Unique job name of the copy.
+    pub job: String,
+    pub copyjobid: u32,
+    /// Media type of (one of) the copy's volumes.
+    pub mediatype: String,
+}
+
+impl CopyRow {
+    /// `list copies` columns.
+    pub fn list_fields(&self) -> Fields {
+        vec![
+            ("jobid", self.jobid.to_string()),
+            ("job", self.job.clone()),
+            ("copyjobid", self.copyjobid.to_string()),
+            ("mediatype", self.mediatype.clone()),
+        ]
+    }
+}

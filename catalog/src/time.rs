@@ -32,6 +32,24 @@ pub(crate) fn check_time(text: &str) -> Result<String> {
         .ok_or_else(|| CatalogError::InvalidTimestamp(text.to_string()))
 }
 
+/// `text` plus `secs` seconds (validated), as catalog text.
+pub(crate) fn shift_time(text: &str, secs: i64) -> Result<String> {
+    parse_time(text)
+        .map(|t| {
+            (t + chrono::Duration::seconds(secs))
+                .format(TIME_FORMAT)
+                .to_string()
+        })
+        .ok_or_else(|| CatalogError::InvalidTimestamp(text.to_string()))
+}
+
+/// Now plus `secs` seconds, as catalog text.
+pub(crate) fn now_shifted(secs: i64) -> String {
+    (Local::now().naive_local() + chrono::Duration::seconds(secs))
+        .format(TIME_FORMAT)
+        .to_string()
+}
+
 /// Like [`check_time`] for optional columns.
 pub(crate) fn check_opt_time(text: Option<&str>) -> Result<Option<String>> {
     text.map(check_time).transpose()

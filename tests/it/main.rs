@@ -1,7 +1,9 @@
 //! Cairn's end-to-end suite: real daemons on 127.0.0.1:0 with temporary
 //! directories, driven over the real protocol.
 
+mod backup_restore;
 mod cli;
+mod cluster;
 mod director;
 mod python;
 mod support;

@@ -12,10 +12,13 @@
 
 pub mod acl;
 pub mod catalog_actor;
+pub mod jobs;
+pub mod msgs;
 pub mod server;
 pub mod session;
 pub mod state;
 pub mod sync;
+pub mod tree;
 pub mod ua;
 
 use std::net::SocketAddr;

@@ -128,7 +128,7 @@ async fn command_loop(state: &Arc<DirState>, conn: &mut Conn, session: &mut Sess
             continue;
         }
         let api_at_start = session.api;
-        let (out, ok, found) = ua::execute(state, session, &line).await;
+        let (out, ok, found) = ua::execute(state, session, Some(&mut *conn), &line).await;
         if send_output(conn, session, api_at_start, &out, ok, found).await.is_err() {
             return;
         }
@@ -155,20 +155,9 @@ async fn command_loop(state: &Arc<DirState>, conn: &mut Conn, session: &mut Sess
     }
 }
 
-/// Turn an [`Output`] into frames for the session's API mode.
-async fn send_output(
-    conn: &mut Conn,
-    session: &Session,
-    api_at_start: u8,
-    out: &Output,
-    ok: bool,
-    found: bool,
-) -> Result<(), cairn_proto::ProtoError> {
-    if api_at_start >= 1 && found {
-        conn.feed(Packet::Signal(Signal::CmdBegin)).await?;
-    }
-    let api = session.api;
-    for piece in &out.pieces {
+/// Send text and message pieces for API mode `api` (no CMD signals, no JSON).
+pub(crate) async fn send_pieces(conn: &mut Conn, api: u8, pieces: &[Piece]) -> Result<(), cairn_proto::ProtoError> {
+    for piece in pieces {
         match piece {
             Piece::Text(t) => {
                 if api <= 1 {
@@ -190,6 +179,23 @@ async fn send_output(
             }
         }
     }
+    Ok(())
+}
+
+/// Turn an [`Output`] into frames for the session's API mode.
+async fn send_output(
+    conn: &mut Conn,
+    session: &Session,
+    api_at_start: u8,
+    out: &Output,
+    ok: bool,
+    found: bool,
+) -> Result<(), cairn_proto::ProtoError> {
+    if api_at_start >= 1 && found {
+        conn.feed(Packet::Signal(Signal::CmdBegin)).await?;
+    }
+    let api = session.api;
+    send_pieces(conn, api, &out.pieces).await?;
     if api >= 1 && found {
         conn.feed(Packet::Signal(if ok { Signal::CmdOk } else { Signal::CmdFailed })).await?;
     }

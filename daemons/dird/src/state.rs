@@ -46,6 +46,7 @@ pub struct DirState {
     consoles: Mutex<Vec<ConsoleInfo>>,
     next_console: AtomicU64,
     pub client_connections: Mutex<Vec<ClientConnection>>,
+    pub jobs: crate::jobs::JobManager,
 }
 
 /// Upper bound of queued console messages (oldest dropped first).
@@ -72,6 +73,7 @@ impl DirState {
             consoles: Mutex::new(Vec::new()),
             next_console: AtomicU64::new(1),
             client_connections: Mutex::new(Vec::new()),
+            jobs: crate::jobs::JobManager::new(),
         }
     }
 

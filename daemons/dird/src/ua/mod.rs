@@ -4,14 +4,19 @@
 pub mod args;
 pub mod dot;
 pub mod help;
+pub mod jobctl;
 pub mod list;
 pub mod misc;
 pub mod output;
+pub mod restore;
+pub mod run;
 pub mod show;
 pub mod sql;
 pub mod status;
 pub mod table;
 pub mod table_fmt;
+pub mod tree_cmds;
+pub mod volume;
 
 use std::sync::Arc;
 
@@ -97,11 +102,101 @@ pub struct Ctx<'a> {
     pub args: &'a Args,
     pub cmd: &'static CommandDef,
     pub cfg: Arc<cairn_config::DirectorConfig>,
+    /// The console connection, for questions; `None` in run scripts.
+    pub conn: Option<&'a mut cairn_proto::Conn>,
+}
+
+/// Why a question got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// No interactive console (API 2 batch mode, or a run script).
+    NotInteractive,
+    /// The user typed `.` (or an empty line where a value was needed) to cancel.
+    Cancelled,
+    /// The connection ended.
+    Closed,
+}
+
+impl Ctx<'_> {
+    /// Ask the console a question (Bareos's sub-prompt): what the command has
+    /// printed so far is sent first, then the question and `BNET_SUB_PROMPT`
+    /// (API 0) or `BNET_TEXT_INPUT` + question (API 1); the next frame from the
+    /// console is the answer. A lone `.` cancels.
+    pub async fn ask(&mut self, out: &mut Output, question: &str) -> Result<String, NoAnswer> {
+        let api = self.session.api;
+        if api >= 2 {
+            return Err(NoAnswer::NotInteractive);
+        }
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(NoAnswer::NotInteractive);
+        };
+        let pieces = std::mem::take(&mut out.pieces);
+        let sent = async {
+            crate::session::send_pieces(conn, api, &pieces).await?;
+            if api == 1 {
+                conn.feed(cairn_proto::Packet::Signal(cairn_proto::Signal::TextInput)).await?;
+                conn.feed(cairn_proto::Packet::text(question.to_string())).await?;
+            } else {
+                conn.feed(cairn_proto::Packet::text(question.to_string())).await?;
+                conn.feed(cairn_proto::Packet::Signal(cairn_proto::Signal::SubPrompt)).await?;
+            }
+            conn.flush().await
+        }
+        .await;
+        if sent.is_err() {
+            return Err(NoAnswer::Closed);
+        }
+        loop {
+            match conn.recv().await {
+                Ok(Some(cairn_proto::Packet::Data(b))) => {
+                    let a = String::from_utf8_lossy(&b).trim_end_matches(['\0', '\n', '\r', ' ', '\t']).to_string();
+                    if a.trim() == "." {
+                        return Err(NoAnswer::Cancelled);
+                    }
+                    return Ok(a.trim().to_string());
+                }
+                Ok(Some(cairn_proto::Packet::Signal(cairn_proto::Signal::Terminate))) | Ok(None) | Err(_) => {
+                    return Err(NoAnswer::Closed);
+                }
+                Ok(Some(cairn_proto::Packet::Signal(_))) => continue,
+            }
+        }
+    }
+
+    /// Numbered menu (`The defined X resources are:` …); returns the chosen index.
+    pub async fn menu(&mut self, out: &mut Output, title: &str, items: &[String], question: &str) -> Result<usize, NoAnswer> {
+        loop {
+            let mut text = format!("{title}\n");
+            for (i, it) in items.iter().enumerate() {
+                text.push_str(&format!("{:>5}: {it}\n", i + 1));
+            }
+            out.text(text);
+            let a = self.ask(out, &format!("{question} (1-{}): ", items.len())).await?;
+            if a.is_empty() {
+                return Err(NoAnswer::Cancelled);
+            }
+            match a.parse::<usize>() {
+                Ok(n) if n >= 1 && n <= items.len() => return Ok(n - 1),
+                _ => {
+                    // Accept a name as well as a number.
+                    if let Some(i) = items.iter().position(|x| x.eq_ignore_ascii_case(&a)) {
+                        return Ok(i);
+                    }
+                    out.text(format!("Please enter a number between 1 and {}\n", items.len()));
+                }
+            }
+        }
+    }
 }
 
 /// Execute one command line. Returns the output, the handler's success flag and
 /// whether the command word was found (and permitted).
-pub async fn execute(state: &Arc<DirState>, session: &mut Session, line: &str) -> (Output, bool, bool) {
+pub async fn execute(
+    state: &Arc<DirState>,
+    session: &mut Session,
+    conn: Option<&mut cairn_proto::Conn>,
+    line: &str,
+) -> (Output, bool, bool) {
     let mut out = Output::new();
     let cfg = state.config();
     session.refresh_acls(&cfg);
@@ -126,7 +221,7 @@ pub async fn execute(state: &Arc<DirState>, session: &mut Session, line: &str) -
     if def.audit && cfg.director.auditing {
         tracing::info!(target: "audit", console = session.user_name(), peer = %session.peer, "{line}");
     }
-    let mut ctx = Ctx { state, session, args: &args, cmd: def, cfg };
+    let mut ctx = Ctx { state, session, args: &args, cmd: def, cfg, conn };
     let ok = dispatch(&mut ctx, &mut out).await;
     (out, ok, true)
 }
@@ -176,6 +271,12 @@ async fn dispatch(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         CmdId::Show => show::show(ctx, out),
         CmdId::List => list::list(ctx, out, false).await,
         CmdId::Llist => list::list(ctx, out, true).await,
+        CmdId::Run => run::run(ctx, out).await,
+        CmdId::Wait => jobctl::wait(ctx, out).await,
+        CmdId::Cancel => jobctl::cancel(ctx, out).await,
+        CmdId::Restore => restore::restore(ctx, out).await,
+        CmdId::Label => volume::label(ctx, out).await,
+        CmdId::Update => volume::update(ctx, out).await,
         CmdId::Bvfs | CmdId::NotYet => {
             out.error(format!(
                 "{}: this command is not available in this version of Cairn ({}) yet.\n",

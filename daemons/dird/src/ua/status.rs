@@ -81,7 +81,8 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
         cairn_types::BAREOS_COMPAT_VERSION,
         cairn_types::BAREOS_COMPAT_DATE
     );
-    header_text.push_str(&format!("Daemon started {started}. Jobs: run={jobs_run}, running=0 db:sqlite, {binary_info} binary\n"));
+    let nrun = st.jobs.active().len();
+    header_text.push_str(&format!("Daemon started {started}. Jobs: run={jobs_run}, running={nrun} db:sqlite, {binary_info} binary\n"));
     if warnings {
         header_text.push_str("\nThere are WARNINGS for the director configuration!\nSee 'status configuration' for details.\n\n");
     }
@@ -93,14 +94,43 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
     header.insert("binary_info".into(), Value::from(binary_info));
     header.insert("daemon_started".into(), Value::from(started));
     header.insert("jobs_run".into(), Value::from(jobs_run));
-    header.insert("jobs_running".into(), Value::from(0));
+    header.insert("jobs_running".into(), Value::from(st.jobs.active().len()));
     header.insert("config_warnings".into(), Value::from(warnings));
 
     let mut running_text = String::from("\nRunning Jobs:\n");
     for c in st.consoles() {
         running_text.push_str(&format!("Console connected at {}\n", c.connected.format(STATUS_TIME)));
     }
-    running_text.push_str("No Jobs running.\n====\n");
+    let active = st.jobs.active();
+    let mut running = Vec::new();
+    if active.is_empty() {
+        running_text.push_str("No Jobs running.\n====\n");
+    } else {
+        running_text.push_str(" JobId Level   Name                       Status\n");
+        running_text.push_str(&"=".repeat(70));
+        running_text.push('\n');
+        for j in &active {
+            let spec = j.spec();
+            let status = running_status_text(j.status());
+            let lvl = level_word(spec.job_type.code(), spec.level.code(), 7);
+            running_text.push_str(&format!("{:>6} {:<6}  {:<20} {}\n", j.jobid, lvl, j.job, status));
+            let mut m = Map::new();
+            m.insert("jobid".into(), Value::from(j.jobid));
+            m.insert("name".into(), Value::from(j.job.clone()));
+            m.insert("level".into(), Value::from(lvl.trim_end().to_string()));
+            m.insert("type".into(), Value::from(spec.job_type.long_name()));
+            m.insert("status".into(), Value::from(status));
+            let start = j.start_time.lock().ok().and_then(|t| *t).map(|t| t.format(STATUS_TIME).to_string()).unwrap_or_default();
+            m.insert("start_time".into(), Value::from(start));
+            m.insert("files".into(), Value::from(j.files.load(std::sync::atomic::Ordering::Relaxed)));
+            m.insert("bytes".into(), Value::from(j.bytes.load(std::sync::atomic::Ordering::Relaxed)));
+            if let Some(c) = &spec.comment {
+                m.insert("comment".into(), Value::from(c.clone()));
+            }
+            running.push(Value::Object(m));
+        }
+        running_text.push_str("====\n");
+    }
 
     // The last ten finished jobs, oldest first, from the catalog.
     let filter = JobFilter {
@@ -177,7 +207,7 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
         m.insert("name".into(), Value::from(c.name));
         clients.push(Value::Object(m));
     }
-    Some(Sections { header_text, header, running_text, running: Vec::new(), terminated_text, terminated, clients_text, clients })
+    Some(Sections { header_text, header, running_text, running, terminated_text, terminated, clients_text, clients })
 }
 
 async fn director_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
@@ -223,6 +253,100 @@ fn configuration_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     true
 }
 
+/// The status text of a queued or running job, as Bareos words it.
+pub fn running_status_text(s: JobStatus) -> String {
+    match s {
+        JobStatus::Running => "is running".into(),
+        JobStatus::Created => "is waiting execution".into(),
+        JobStatus::Blocked => "is blocked".into(),
+        JobStatus::WaitMaxJobs => "is waiting on max total jobs".into(),
+        JobStatus::WaitJobRes => "is waiting on max Job jobs".into(),
+        JobStatus::WaitClientRes => "is waiting on max Client jobs".into(),
+        JobStatus::WaitStoreRes => "is waiting on max Storage jobs".into(),
+        JobStatus::WaitStartTime => "is waiting for its start time".into(),
+        JobStatus::WaitPriority => "is waiting for higher priority jobs to finish".into(),
+        JobStatus::WaitMount => "is waiting for a mount request".into(),
+        JobStatus::WaitMedia => "is waiting for an appendable Volume".into(),
+        JobStatus::Terminated | JobStatus::Warnings => "has terminated".into(),
+        JobStatus::ErrorTerminated | JobStatus::FatalError => "has erred".into(),
+        JobStatus::Canceled => "has been canceled".into(),
+        other => format!("is in unknown state {}", other.code()),
+    }
+}
+
+/// `status client=<name>`: the file daemon's own status text.
+async fn client_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String>) -> bool {
+    let cfg = ctx.cfg.clone();
+    let name = match name.filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None => {
+            let names: Vec<String> = cfg.clients.iter().map(|c| c.name.clone()).collect();
+            match ctx.menu(out, "The defined Client resources are:", &names, "Select Client (File daemon) resource").await {
+                Ok(i) => names[i].clone(),
+                Err(_) => {
+                    out.error("status client: please give client=<name>.\n");
+                    return false;
+                }
+            }
+        }
+    };
+    let Some(client) = cfg.client(&name) else {
+        out.error(format!("Client \"{name}\" not found.\n"));
+        return false;
+    };
+    if !client.enabled {
+        out.text(format!("Client \"{name}\" is disabled\n"));
+    }
+    out.text(format!("Connecting to Client {} at {}:{}\n", client.name, client.address, client.port));
+    match crate::jobs::links::fd_status(&cfg, client).await {
+        Ok(t) => {
+            out.text(t.clone());
+            out.set("client", Value::from(client.name.clone()));
+            out.set("status", Value::from(t));
+            true
+        }
+        Err(e) => {
+            out.error(format!("Failed to connect to Client {}.\n====\n{e}\n", client.name));
+            false
+        }
+    }
+}
+
+/// `status storage=<name>`: the storage daemon's own status text.
+async fn storage_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String>) -> bool {
+    let cfg = ctx.cfg.clone();
+    let name = match name.filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None => {
+            let names: Vec<String> = cfg.storages.iter().map(|s| s.name.clone()).collect();
+            match ctx.menu(out, "The defined Storage resources are:", &names, "Select Storage resource").await {
+                Ok(i) => names[i].clone(),
+                Err(_) => {
+                    out.error("status storage: please give storage=<name>.\n");
+                    return false;
+                }
+            }
+        }
+    };
+    let Some(storage) = cfg.storage(&name) else {
+        out.error(format!("Storage \"{name}\" not found.\n"));
+        return false;
+    };
+    out.text(format!("Connecting to Storage daemon {} at {}:{}\n\n", storage.name, storage.address, storage.port));
+    match crate::jobs::links::sd_status(&cfg, storage).await {
+        Ok(t) => {
+            out.text(t.clone());
+            out.set("storage", Value::from(storage.name.clone()));
+            out.set("status", Value::from(t));
+            true
+        }
+        Err(e) => {
+            out.error(format!("Failed to connect to Storage daemon {}.\n====\n{e}\n", storage.name));
+            false
+        }
+    }
+}
+
 fn not_yet(out: &mut Output, what: &str) -> bool {
     out.error(format!(
         "status {what}: not available in this version of Cairn ({}) yet.\n",
@@ -243,9 +367,9 @@ pub async fn status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     } else if k.starts_with("conf") {
         configuration_status(ctx, out)
     } else if k.starts_with("client") {
-        not_yet(out, "client")
+        client_status(ctx, out, first.value.clone()).await
     } else if k.starts_with("storage") {
-        not_yet(out, "storage")
+        storage_status(ctx, out, first.value.clone()).await
     } else if k.starts_with("sched") {
         not_yet(out, "scheduler")
     } else if k.starts_with("sub") {

@@ -1,0 +1,127 @@
+//! Director-side daemon links: authenticated connections to storage and file
+//! daemons (PROTOCOL.md §5.1) and the one-shot commands sent on them.
+
+use std::time::Duration;
+
+use cairn_config::{ClientRes, DirectorConfig, StorageRes};
+use cairn_proto::daemon::{dial, director_hello};
+use cairn_proto::{Conn, Packet, ProtoError, Signal};
+
+/// How long to try to reach a daemon.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connect and authenticate to a storage daemon.
+pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, ProtoError> {
+    let name = &cfg.director.name;
+    let (c, _) = dial(
+        &s.address,
+        s.port,
+        &director_hello(name),
+        &s.password.0,
+        &format!("R_DIRECTOR::{name}"),
+        Some("3000 OK Hello"),
+        CONNECT_TIMEOUT,
+    )
+    .await?;
+    Ok(c)
+}
+
+/// Connect and authenticate to a file daemon; returns the connection and the
+/// FD's hello line.
+pub async fn connect_fd(cfg: &DirectorConfig, c: &ClientRes) -> Result<Conn, ProtoError> {
+    let name = &cfg.director.name;
+    let (conn, _) = dial(
+        &c.address,
+        c.port,
+        &director_hello(name),
+        &c.password.0,
+        &format!("R_DIRECTOR::{name}"),
+        Some("2000 OK Hello"),
+        CONNECT_TIMEOUT,
+    )
+    .await?;
+    Ok(conn)
+}
+
+/// Read text frames until `BNET_EOD` (or the end of the connection).
+pub async fn read_until_eod(conn: &mut Conn, timeout: Duration) -> Result<String, ProtoError> {
+    let mut out = String::new();
+    loop {
+        match conn.recv_timeout(timeout).await? {
+            Some(Packet::Data(b)) => out.push_str(&String::from_utf8_lossy(&b)),
+            Some(Packet::Signal(Signal::Eod)) | Some(Packet::Signal(Signal::Terminate)) | None => return Ok(out),
+            Some(Packet::Signal(_)) => continue,
+        }
+    }
+}
+
+/// Read one text reply line (skipping heartbeats).
+pub async fn read_line(conn: &mut Conn, timeout: Duration) -> Result<String, ProtoError> {
+    loop {
+        match conn.recv_timeout(timeout).await? {
+            Some(Packet::Data(b)) => return Ok(String::from_utf8_lossy(&b).into_owned()),
+            Some(Packet::Signal(Signal::Heartbeat)) => continue,
+            Some(Packet::Signal(s)) => return Ok(format!("<signal {}>", s.name())),
+            None => return Err(ProtoError::Closed),
+        }
+    }
+}
+
+/// `status` on a storage daemon.
+pub async fn sd_status(cfg: &DirectorConfig, s: &StorageRes) -> Result<String, ProtoError> {
+    let mut c = connect_sd(cfg, s).await?;
+    c.send_text("status\n").await?;
+    let t = read_until_eod(&mut c, Duration::from_secs(30)).await?;
+    c.close().await;
+    Ok(t)
+}
+
+/// `status` on a file daemon.
+pub async fn fd_status(cfg: &DirectorConfig, c: &ClientRes) -> Result<String, ProtoError> {
+    let mut conn = connect_fd(cfg, c).await?;
+    conn.send_text("status\n").await?;
+    let t = read_until_eod(&mut conn, Duration::from_secs(30)).await?;
+    conn.close().await;
+    Ok(t)
+}
+
+/// Forward a cancel to the file daemon running `job`.
+pub async fn cancel_on_fd(cfg: &DirectorConfig, c: &ClientRes, job: &str) -> Result<String, ProtoError> {
+    let mut conn = connect_fd(cfg, c).await?;
+    conn.send_text(format!("cancel Job={}\n", cairn_proto::auth::bash_spaces(job))).await?;
+    let r = read_line(&mut conn, Duration::from_secs(15)).await;
+    conn.close().await;
+    r
+}
+
+/// Forward a cancel to the storage daemon running `job`.
+pub async fn cancel_on_sd(cfg: &DirectorConfig, s: &StorageRes, job: &str) -> Result<String, ProtoError> {
+    let mut conn = connect_sd(cfg, s).await?;
+    conn.send_text(format!("cancel Job={}\n", cairn_proto::auth::bash_spaces(job))).await?;
+    let r = read_line(&mut conn, Duration::from_secs(15)).await;
+    conn.close().await;
+    r
+}
+
+/// Send `label` to a storage daemon; returns its answer line.
+pub async fn sd_label(
+    cfg: &DirectorConfig,
+    s: &StorageRes,
+    volume: &str,
+    pool: &str,
+    device: &str,
+) -> Result<String, ProtoError> {
+    use cairn_proto::auth::bash_spaces;
+    let mut conn = connect_sd(cfg, s).await?;
+    conn.send_text(format!(
+        "label volume={} pool={} device={} MediaType={} Slot=0 drive=0\n",
+        bash_spaces(volume),
+        bash_spaces(pool),
+        bash_spaces(device),
+        bash_spaces(&s.media_type)
+    ))
+    .await?;
+    let r = read_line(&mut conn, Duration::from_secs(60)).await;
+    conn.close().await;
+    r
+}

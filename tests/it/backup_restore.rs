@@ -1,0 +1,175 @@
+//! Back up real files through the three daemons and restore them: bytes, modes,
+//! times, link targets and link counts must come back.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cluster::{run_and_expect, Cluster, ClusterOpts};
+
+/// A deterministic pseudo-random byte generator (xorshift).
+fn bytes(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn set_mtime(p: &Path, secs: u64) -> Result<()> {
+    let f = fs::File::options().write(true).open(p)?;
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))?;
+    Ok(())
+}
+
+/// Build the test tree under `root/data`; returns the data directory.
+pub fn make_tree(root: &Path) -> Result<PathBuf> {
+    let d = root.join("data");
+    fs::create_dir_all(d.join("nested/deeper/deepest"))?;
+    fs::create_dir_all(d.join("empty-dir"))?;
+    fs::create_dir_all(d.join("odd names/ünïcödé ✓"))?;
+    fs::write(d.join("zero-bytes"), b"")?;
+    fs::write(d.join("small.txt"), b"hello cairn\n")?;
+    fs::write(d.join("nested/deeper/deepest/leaf.bin"), bytes(7, 70_000))?;
+    fs::write(d.join("big.bin"), bytes(11, 5 * 1024 * 1024 + 17))?;
+    fs::write(d.join("compressible.txt"), "all work and no play\n".repeat(50_000))?;
+    fs::write(d.join("odd names/with space.txt"), b"space")?;
+    fs::write(d.join("odd names/new\nline"), b"newline in the name")?;
+    fs::write(d.join("odd names/ünïcödé ✓/ファイル.txt"), "日本語".as_bytes())?;
+    fs::write(d.join("mode-600"), b"secret")?;
+    fs::set_permissions(d.join("mode-600"), fs::Permissions::from_mode(0o600))?;
+    fs::write(d.join("exec.sh"), b"#!/bin/sh\necho hi\n")?;
+    fs::set_permissions(d.join("exec.sh"), fs::Permissions::from_mode(0o755))?;
+    // sparse: 4 MiB hole, 1 KiB data, 4 MiB hole, 1 KiB data
+    {
+        let mut f = fs::File::create(d.join("sparse.img"))?;
+        f.seek(SeekFrom::Start(4 << 20))?;
+        f.write_all(&bytes(3, 1024))?;
+        f.seek(SeekFrom::Start(8 << 20))?;
+        f.write_all(&bytes(5, 1024))?;
+    }
+    // hard links
+    fs::write(d.join("hardlink-a"), bytes(13, 3000))?;
+    fs::hard_link(d.join("hardlink-a"), d.join("nested/hardlink-b"))?;
+    // symlinks: relative, absolute, dangling
+    std::os::unix::fs::symlink("small.txt", d.join("link-rel"))?;
+    std::os::unix::fs::symlink("/etc/hostname", d.join("link-abs"))?;
+    std::os::unix::fs::symlink("does/not/exist", d.join("link-dangling"))?;
+    // fifo
+    let fifo = d.join("a-fifo");
+    let st = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+    if !st.success() {
+        bail!("mkfifo failed");
+    }
+    // fixed times
+    for (i, p) in ["small.txt", "big.bin", "zero-bytes", "sparse.img", "hardlink-a", "mode-600"].iter().enumerate() {
+        set_mtime(&d.join(p), 1_600_000_000 + i as u64 * 1000)?;
+    }
+    Ok(d)
+}
+
+#[derive(Debug, PartialEq)]
+struct Entry {
+    kind: &'static str,
+    mode: u32,
+    mtime: i64,
+    size: u64,
+    content_hash: u64,
+    link: Option<PathBuf>,
+    nlink: u64,
+}
+
+fn hash(b: &[u8]) -> u64 {
+    // FNV-1a
+    b.iter().fold(0xcbf29ce484222325u64, |h, x| (h ^ *x as u64).wrapping_mul(0x100000001b3))
+}
+
+fn snapshot(root: &Path) -> Result<BTreeMap<PathBuf, Entry>> {
+    let mut m = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir)? {
+            let e = e?;
+            let p = e.path();
+            let md = fs::symlink_metadata(&p)?;
+            let rel = p.strip_prefix(root)?.to_path_buf();
+            let ft = md.file_type();
+            let (kind, content_hash, link) = if ft.is_symlink() {
+                ("link", 0, Some(fs::read_link(&p)?))
+            } else if ft.is_dir() {
+                stack.push(p.clone());
+                ("dir", 0, None)
+            } else if ft.is_file() {
+                ("file", hash(&fs::read(&p)?), None)
+            } else {
+                ("special", 0, None)
+            };
+            m.insert(
+                rel,
+                Entry {
+                    kind,
+                    mode: md.mode() & 0o7777,
+                    mtime: if kind == "dir" { 0 } else { md.mtime() },
+                    size: if kind == "file" { md.len() } else { 0 },
+                    content_hash,
+                    link,
+                    nlink: if kind == "file" { md.nlink() } else { 0 },
+                },
+            );
+        }
+    }
+    Ok(m)
+}
+
+fn compare(src: &Path, dst: &Path) -> Result<()> {
+    let a = snapshot(src)?;
+    let b = snapshot(dst).with_context(|| format!("restored tree {} missing", dst.display()))?;
+    let mut problems = Vec::new();
+    for (k, v) in &a {
+        match b.get(k) {
+            None => problems.push(format!("missing: {}", k.display())),
+            Some(w) if w != v => problems.push(format!("differs: {}\n  source   {v:?}\n  restored {w:?}", k.display())),
+            _ => {}
+        }
+    }
+    for k in b.keys() {
+        if !a.contains_key(k) {
+            problems.push(format!("extra: {}", k.display()));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{} differences:\n{}", problems.len(), problems.join("\n"));
+    }
+    Ok(())
+}
+
+fn include_for(data: &Path) -> String {
+    format!("    Options {{\n      Signature = XXH128\n      Compression = LZ4\n      HardLinks = yes\n      Sparse = yes\n    }}\n    File = \"{}\"", data.display())
+}
+
+#[tokio::test]
+async fn full_backup_and_restore_round_trip() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = make_tree(tmp.path())?;
+    let cl = Cluster::start(ClusterOpts { include: include_for(&data), ..Default::default() }).await?;
+    let mut c = cl.console().await?;
+    let id = run_and_expect(&mut c, "run job=backup level=Full yes", &["T"]).await?;
+    let v = c.json(&format!("list files jobid={id}")).await?;
+    let names: Vec<String> = v["filenames"].as_array().context("filenames")?.iter().filter_map(|f| f["filename"].as_str().map(str::to_string)).collect();
+    assert!(names.iter().any(|n| n.ends_with("/big.bin")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with("/empty-dir/")), "{names:?}");
+    let where_ = cl.path("restored");
+    run_and_expect(&mut c, &format!("restore jobid={id} all done yes where={}", where_.display()), &["T"]).await?;
+    compare(&data, &where_.join(data.strip_prefix("/")?))?;
+    cl.stop().await;
+    Ok(())
+}
