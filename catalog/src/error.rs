@@ -41,6 +41,10 @@ pub enum CatalogError {
     /// A referenced record does not exist.
     #[error("{what} {key} not found in catalog")]
     NotFound { what: &'static str, key: String },
+    /// No new volume may be created in a pool: MaxVols reached, no automatic labelling
+    /// (LabelFormat empty or `*`), or every candidate name exists.
+    #[error("cannot create a new volume in pool {pool}: {reason}")]
+    NoNewVolume { pool: String, reason: String },
     /// Any other SQLite error; its message is SQLite's own.
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -19,7 +19,8 @@ use crate::{Catalog, JobId};
 const PATH_CACHE_LIMIT: usize = 200_000;
 
 /// `Path.Path` → `PathId` for paths known to exist in the database. Only ids of committed
-/// rows enter it; [`Catalog::query_raw`] clears it (raw SQL may delete paths).
+/// rows enter it; [`Catalog::query_raw`] clears it (raw SQL may delete paths). It is
+/// dropped whole when it would exceed [`PATH_CACHE_LIMIT`] entries.
 #[derive(Debug, Default)]
 pub(crate) struct PathCache {
     map: HashMap<String, i64>,
@@ -150,6 +151,14 @@ impl Catalog {
     /// Bareos does for files an accurate Incremental/Differential found missing.
     pub fn insert_deleted(&mut self, jobid: JobId, path: &str, name: &str) -> Result<()> {
         self.insert_files(jobid, &[NewFile::deleted(path, name)])
+    }
+
+    /// Forgets every cached `PathId`. The cache only holds ids of committed rows and is
+    /// cleared by [`Catalog::query_raw`]; call this when another connection (e.g. a
+    /// `dbcheck`-style tool) may have deleted `Path` rows, or at job start to bound it
+    /// per job.
+    pub fn clear_path_cache(&mut self) {
+        self.paths.clear();
     }
 
     /// Number of paths currently in the in-memory path cache (diagnostics, tests).

@@ -271,29 +271,38 @@ impl Catalog {
         Ok(None)
     }
 
-    /// Creates a new volume record in `pool` (Bareos `newVolume`): only when the pool's
-    /// MaxVols is 0 or not reached and its LabelFormat gives a name
-    /// ([`Catalog::label_name`]). The record inherits the pool's settings
+    /// Creates a new volume record in `pool` (Bareos `newVolume`), logged by the director
+    /// as `Created new Volume "X" in catalog.`: only when the pool's MaxVols is 0 or not
+    /// reached (counted in the catalog) and its LabelFormat gives a name
+    /// ([`Catalog::label_name`]); otherwise [`CatalogError::NoNewVolume`] (the director
+    /// then waits for a `label`). The record inherits the pool's settings
     /// ([`NewMedia::from_pool`]), is enabled, `Append`, of `media_type` (registered in
-    /// `MediaType` if new) and on `storage_id`; the pool's `NumVols` is recounted. `None`
-    /// when no volume may be created (the director then waits for a `label`).
+    /// `MediaType` if new) and on `storage_id`; the pool's `NumVols` is recounted.
     pub fn create_volume_for_pool(
         &mut self,
         pool: &PoolRow,
         media_type: &str,
         storage_id: i64,
-    ) -> Result<Option<MediaRow>> {
+    ) -> Result<MediaRow> {
         let media_type = non_empty("media type", media_type)?;
+        let refuse = |reason: &str| CatalogError::NoNewVolume {
+            pool: pool.name.clone(),
+            reason: reason.to_string(),
+        };
         let numvols: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM Media WHERE PoolId = ?1",
             [pool.poolid],
             |r| r.get(0),
         )?;
         if pool.maxvols > 0 && numvols >= pool.maxvols {
-            return Ok(None);
+            return Err(refuse(&format!("MaxVols {} reached", pool.maxvols)));
         }
-        let Some(name) = self.label_name(&pool.labelformat)? else {
-            return Ok(None);
+        let format = pool.labelformat.trim();
+        if format.is_empty() || format == "*" {
+            return Err(refuse("no LabelFormat"));
+        }
+        let Some(name) = self.label_name(format)? else {
+            return Err(refuse("Too many failures. Giving up creating Volume name"));
         };
         let mediatypeid = self.sync_media_type(media_type)?;
         let mut m = NewMedia::from_pool(name, pool, media_type);
@@ -303,7 +312,6 @@ impl Catalog {
         m.enabled = 1;
         let id = self.create_media(&m)?;
         self.get_media_by_id(id)?
-            .map(Some)
             .ok_or_else(|| CatalogError::NotFound {
                 what: "MediaId",
                 key: id.to_string(),

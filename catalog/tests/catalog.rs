@@ -1104,6 +1104,8 @@ fn file_batches_cache_paths_and_roll_back_cleanly() -> R {
     )?;
     cat.insert_files(j2, &batch[..500])?;
     assert_eq!(cat.path_cache_len(), 100);
+    cat.clear_path_cache();
+    assert_eq!(cat.path_cache_len(), 0);
     cat.insert_deleted(j2, "/data/d001/", "f1")?;
     cat.insert_files(j2, &[NewFile::deleted("/data/gone/", "x")])?;
     assert_eq!(count(&mut cat, "SELECT COUNT(*) FROM Path")?, "101");
@@ -1403,30 +1405,45 @@ fn restore_and_accurate_chains() -> R {
     )?;
 
     let lin = Some("LinuxAll");
-    assert_eq!(cat.restore_chain(c, lin, None)?, vec![j1, j3, j4, j6]);
-    assert_eq!(cat.restore_chain(c, None, None)?, vec![j1, j3, j4, j6]);
     assert_eq!(
-        cat.restore_chain(c, lin, Some("2026-03-03 12:00:00"))?,
+        cat.restore_chain(c, lin, None, false)?,
+        vec![j1, j3, j4, j6]
+    );
+    assert_eq!(
+        cat.restore_chain(c, None, None, false)?,
+        vec![j1, j3, j4, j6]
+    );
+    assert_eq!(
+        cat.restore_chain(c, lin, Some("2026-03-03 12:00:00"), false)?,
         vec![j1, j3]
     );
     assert_eq!(
-        cat.restore_chain(c, lin, Some("2026-03-02 12:00:00"))?,
+        cat.restore_chain(c, lin, Some("2026-03-02 12:00:00"), false)?,
         vec![j1, j2]
     );
     assert!(
-        cat.restore_chain(c, lin, Some("2026-03-01 10:00:00"))?
+        cat.restore_chain(c, lin, Some("2026-03-01 10:00:00"), false)?
             .is_empty()
     );
     assert!(
-        cat.restore_chain(c, Some("Other"), None)?.is_empty(),
+        cat.restore_chain(c, Some("Other"), None, false)?.is_empty(),
         "no Full of Other"
     );
-    assert!(cat.restore_chain(c, lin, Some("not a date")).is_err());
+    assert!(
+        cat.restore_chain(c, lin, Some("not a date"), false)
+            .is_err()
+    );
     let archive = ChainOptions {
         archive: true,
         ..Default::default()
     };
     assert_eq!(cat.restore_chain_with(c, lin, None, &archive)?, vec![j9]);
+    assert_eq!(cat.restore_chain(c, lin, None, true)?, vec![j9]);
+    assert_eq!(
+        cat.filesets_used_by_client("fd1")?,
+        vec!["LinuxAll", "Other"]
+    );
+    assert!(cat.filesets_used_by_client("nobody")?.is_empty());
     let copies = ChainOptions {
         copies: true,
         ..Default::default()
@@ -1445,7 +1462,7 @@ fn restore_and_accurate_chains() -> R {
         },
     )?;
     assert!(
-        cat.restore_chain(c, lin, None)?.is_empty(),
+        cat.restore_chain(c, lin, None, false)?.is_empty(),
         "disabled volume"
     );
     cat.update_volume(
@@ -1656,7 +1673,7 @@ fn bootstrap_rows_and_index_ranges() -> R {
     let rows = cat.jobmedia_for_jobs(&[b, a])?;
     let keys: Vec<(u32, i64, &str)> = rows
         .iter()
-        .map(|r| (r.jobmedia.jobid, r.jobmedia.volindex, r.volumename.as_str()))
+        .map(|r| (r.jobid, r.volindex, r.volumename.as_str()))
         .collect();
     assert_eq!(
         keys,
@@ -1671,11 +1688,10 @@ fn bootstrap_rows_and_index_ranges() -> R {
     assert_eq!(rows[0].mediatype, "File");
     assert_eq!(rows[1].mediatype, "LTO");
     assert_eq!(rows[0].storage.as_deref(), Some("File"));
-    assert_eq!(
-        (rows[1].jobmedia.firstindex, rows[1].jobmedia.lastindex),
-        (40, 80)
-    );
+    assert_eq!((rows[1].firstindex, rows[1].lastindex), (40, 80));
     assert!(cat.jobmedia_for_jobs(&[])?.is_empty());
+    assert_eq!(cat.bootstrap_media(&[a])?.len(), 2);
+    assert_eq!(rows[2].jobmedia().volumename, "Full-0001");
 
     let mut idx = vec![9, 3, 4, 5, 1, 7, 8, 4];
     assert_eq!(compress_ranges(&mut idx), vec![(1, 1), (3, 5), (7, 9)]);
@@ -1694,23 +1710,17 @@ fn volume_selection_naming_counters_and_update() -> R {
     assert_eq!(cat.label_name("")?, None);
     assert!(cat.find_appendable_volume(i.full, "File", &[])?.is_none());
 
-    let a = cat
-        .create_volume_for_pool(&full, "File", storage)?
-        .expect("created");
+    let a = cat.create_volume_for_pool(&full, "File", storage)?;
     assert_eq!(a.volumename, "Full-0001");
     assert_eq!(a.volstatus, "Append");
     assert_eq!((a.enabled, a.storageid, a.poolid), (1, storage, i.full));
     assert_eq!(a.mediatype, "File");
     assert!(a.mediatypeid > 0);
     assert_eq!(a.volretention, full.volretention);
-    let b = cat
-        .create_volume_for_pool(&full, "File", storage)?
-        .expect("created");
+    let b = cat.create_volume_for_pool(&full, "File", storage)?;
     assert_eq!(b.volumename, "Full-0002");
     let incr = cat.get_pool("Incremental")?.expect("pool");
-    let c = cat
-        .create_volume_for_pool(&incr, "File", storage)?
-        .expect("created");
+    let c = cat.create_volume_for_pool(&incr, "File", storage)?;
     assert_eq!(
         c.volumename, "Incremental-0003",
         "catalog-wide counter, as Bareos"
@@ -1880,14 +1890,17 @@ fn volume_selection_naming_counters_and_update() -> R {
     limited.label_format = "Lim-".into();
     cat.sync_pool(&limited)?;
     let lim = cat.get_pool("Limited")?.expect("pool");
-    assert!(cat.create_volume_for_pool(&lim, "File", storage)?.is_some());
-    assert!(cat.create_volume_for_pool(&lim, "File", storage)?.is_none());
+    cat.create_volume_for_pool(&lim, "File", storage)?;
+    assert!(matches!(
+        cat.create_volume_for_pool(&lim, "File", storage),
+        Err(CatalogError::NoNewVolume { .. })
+    ));
     cat.sync_pool(&PoolSync::new("Manual"))?;
     let manual = cat.get_pool("Manual")?.expect("pool");
-    assert!(
-        cat.create_volume_for_pool(&manual, "File", storage)?
-            .is_none()
-    );
+    let err = cat
+        .create_volume_for_pool(&manual, "File", storage)
+        .expect_err("no LabelFormat");
+    assert!(err.to_string().contains("Manual"), "{err}");
     Ok(())
 }
 

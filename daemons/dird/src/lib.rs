@@ -147,6 +147,12 @@ pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
     log_warnings(&loaded.warnings);
     let cfg = loaded.config;
     let catalog = CatalogHandle::spawn(open_catalog(&cfg)?)?;
+    // Jobs left running by a director that died are failed, not left "running".
+    match catalog.call(|c| c.mark_interrupted_jobs()).await? {
+        Ok(ids) if !ids.is_empty() => tracing::warn!(jobids = ?ids, "jobs interrupted by a previous stop were marked failed"),
+        Ok(_) => {}
+        Err(e) => tracing::error!("cannot check for interrupted jobs: {e}"),
+    }
     sync::sync_resources(&catalog, &cfg).await?;
     let max_consoles = cfg.director.maximum_console_connections.max(1) as usize;
     let listen = cfg.director.listen.clone();

@@ -184,9 +184,29 @@ impl Tree {
         (total, marked)
     }
 
-    /// Marked entries with a backed-up version: (JobId, FileIndex) pairs.
+    /// Marked entries with a backed-up version: (JobId, FileIndex) pairs. A hard
+    /// link saved as a reference to its first link (lstat LinkFI) brings that
+    /// first link along, as Bareos does, so the file daemon can create the link.
     pub fn selection(&self) -> Vec<(u32, i32)> {
-        self.nodes.iter().filter(|n| n.marked).filter_map(|n| n.file.as_ref().map(|f| (f.jobid, f.fileindex))).collect()
+        let mut v: Vec<(u32, i32)> =
+            self.nodes.iter().filter(|n| n.marked).filter_map(|n| n.file.as_ref().map(|f| (f.jobid, f.fileindex))).collect();
+        let mut extra = Vec::new();
+        for n in self.nodes.iter().filter(|n| n.marked) {
+            if let Some(f) = &n.file {
+                if let Some(l) = cairn_types::lstat::Lstat::decode(&f.lstat) {
+                    let master = l.link_fi as i32;
+                    if master > 0 && master != f.fileindex {
+                        extra.push((f.jobid, master));
+                    }
+                }
+            }
+        }
+        for e in extra {
+            if !v.contains(&e) {
+                v.push(e);
+            }
+        }
+        v
     }
 
     /// Marked files (not directories), with their sizes from the lstat.

@@ -450,8 +450,8 @@ impl Visitor for Backup {
         let ft = file_type_of(md.mode(), md.size());
         let is_reg = md.file_type().is_file();
         // hard links stored once
-        if is_reg && md.nlink() > 1 && e.opts.hard_links {
-            if let Some((mfi, mpath)) = self.links.get(&(md.dev(), md.ino())).cloned() {
+        if is_reg && md.nlink() > 1 && e.opts.hard_links
+            && let Some((mfi, mpath)) = self.links.get(&(md.dev(), md.ino())).cloned() {
                 let fi = self.take_fi();
                 let a = AttrRecord {
                     file_index: fi,
@@ -466,7 +466,6 @@ impl Visitor for Backup {
                 self.note_file(pb);
                 return;
             }
-        }
         let data_stream = match (e.opts.compression == Compression::Lz4, e.opts.sparse) {
             (true, true) => stream::SPARSE_COMPRESSED_DATA,
             (true, false) => stream::COMPRESSED_DATA,

@@ -60,12 +60,14 @@ impl Default for EffOpts {
             one_fs: true,
             recurse: true,
             sparse: false,
-            hard_links: true,
+            // Bareos's defaults when no Options block applies: hard links are
+            // saved as separate files (since Bareos 23), ACLs and xattrs are saved.
+            hard_links: false,
             no_atime: false,
             keep_atime: false,
             mtime_only: false,
-            xattrs: false,
-            acls: false,
+            xattrs: true,
+            acls: true,
             accurate: "mcs".into(),
         }
     }

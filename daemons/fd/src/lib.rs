@@ -16,6 +16,23 @@
 //! this (network task → bounded channel → writer thread). Memory stays flat: only
 //! the directories on the current path, the hard-link table (files with more than
 //! one link) and, in accurate mode, the director's list are held.
+//!
+//! Deviations from Bareos (on purpose, or not yet done):
+//! * `2000 OK backup` is sent once the SD session is open, before the data (as
+//!   Bareos does); Jmsg/Progress lines follow, then `2800 End Job`.
+//! * A file that cannot be opened is skipped whole (no attributes record), with a
+//!   `Cannot open` error message; Bareos sends its attributes first.
+//! * Options blocks: paths no patterned block matches use the first pattern-less
+//!   block's options (Bareos keeps the last block's flags). See [`fileset`].
+//! * Compression: only LZ4 is implemented; GZIP/LZO/LZFAST/LZ4HC are accepted with a
+//!   job warning and stored as LZ4 (streams 29/30).
+//! * Xattr stream 1998: `[u32 BE name length][name][u32 BE value length][value]…`;
+//!   ACL streams 1007/1008 carry the raw `system.posix_acl_*` xattr values. Neither
+//!   is byte-compatible with Bareos's encodings.
+//! * Accurate letters `5`/`1` (digest comparison) are ignored; the others
+//!   (`i p n u g s a m c M C A`) are honoured, default `mcs`.
+//! * `estimate listing` prints the ctime like Bareos's `attr_to_ls_output`.
+//! * One reader thread per job (MaximumWorkersPerJob is not used yet).
 
 pub mod attrs;
 pub mod backup;

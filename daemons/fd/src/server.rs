@@ -189,7 +189,9 @@ impl Session {
     }
 
     async fn jmsg(&mut self, t: u32, text: String) -> Result<(), ProtoError> {
-        let j = Jmsg { job: self.job_name.clone(), msg_type: t, time: now(), text };
+        let jobid = self.job.as_ref().map(|j| j.job_id).unwrap_or(0);
+        let line = cairn_proto::msg::job_line(&self.state.config().client.name, jobid, t, &text);
+        let j = Jmsg { job: self.job_name.clone(), msg_type: t, time: now(), text: line };
         self.dir.send_text(j.to_string()).await
     }
 

@@ -489,6 +489,32 @@ impl Jmsg {
     }
 }
 
+/// A job message line as Bareos daemons write it: `<daemon> JobId <n>: <text>`,
+/// with `Fatal error: ` / `Error: ` / `Warning: ` / `Security violation: `
+/// before the text for those message types. SD and FD put this whole line in
+/// the text of their `Jmsg`; the director delivers it unchanged.
+pub fn job_line(daemon: &str, jobid: u32, msg_type: u32, text: &str) -> String {
+    let prefix = match msg_type {
+        msg_type::FATAL | msg_type::ABORT | msg_type::ERROR_TERM => "Fatal error: ",
+        msg_type::ERROR => "Error: ",
+        msg_type::WARNING => "Warning: ",
+        msg_type::SECURITY => "Security violation: ",
+        _ => "",
+    };
+    let mut s = format!("{daemon} JobId {jobid}: {prefix}{text}");
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// True when `text` already starts with `<daemon> JobId <n>: `.
+pub fn is_job_line(text: &str) -> bool {
+    let mut it = text.splitn(4, ' ');
+    let (Some(d), Some(j), Some(n)) = (it.next(), it.next(), it.next()) else { return false };
+    !d.is_empty() && j == "JobId" && n.ends_with(':') && n[..n.len() - 1].bytes().all(|b| b.is_ascii_digit()) && n.len() > 1
+}
+
 /// Running counters (`Progress Job=… JobFiles=… JobBytes=… [ReadBytes=…]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -954,6 +980,15 @@ mod tests {
         assert_eq!(f.to_string(), "2800 End Job TermCode=84 JobFiles=1 ReadBytes=27 JobBytes=27 Errors=0 VSS=0 Encrypt=0\n");
         assert_eq!(FdJobEnd::parse(&f.to_string())?, f);
         Ok(())
+    }
+
+    #[test]
+    fn job_lines() {
+        let l = job_line("bareos-sd", 3, msg_type::WARNING, "disk almost full");
+        assert_eq!(l, "bareos-sd JobId 3: Warning: disk almost full\n");
+        assert!(is_job_line(&l));
+        assert!(!is_job_line("Labeled new Volume"));
+        assert!(!is_job_line("x JobId : y"));
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub struct JobIo<'a> {
 
 /// Send a `Jmsg` on the job channel.
 pub async fn send_jmsg(io: &mut JobIo<'_>, t: u32, text: &str) -> Result<(), SdError> {
-    let m = Jmsg { job: io.ctl.job.clone(), msg_type: t, time: now_unix(), text: text.to_string() };
+    let line = cairn_proto::msg::job_line(&io.state.cfg.storage.name, io.ctl.job_id, t, text);
+    let m = Jmsg { job: io.ctl.job.clone(), msg_type: t, time: now_unix(), text: line };
     io.dir.send_text(m.to_string()).await?;
     Ok(())
 }

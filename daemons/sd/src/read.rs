@@ -145,7 +145,7 @@ pub async fn read_data(io: &mut JobIo<'_>, fd: &mut Conn, bsr: &Bootstrap, dev: 
         let mut seen: HashSet<(SessionKey, i32)> = HashSet::new();
         while let Some(h) = rd.next_header()? {
             n += 1;
-            if n % 64 == 0 {
+            if n.is_multiple_of(64) {
                 poll_director(io).await?;
             }
             let block = rd.entry_position().map(|p| p.block).unwrap_or(0);

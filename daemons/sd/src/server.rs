@@ -122,7 +122,7 @@ pub async fn handle_connection(state: Arc<SdState>, stream: TcpStream, peer: Soc
             }
             if let Err(c) = ctl.deliver_fd(c) {
                 tracing::warn!(%peer, %job, "file daemon connected but the job is not waiting for one");
-                refuse(c).await;
+                refuse(*c).await;
             }
         }
         Err(e) => {

@@ -63,10 +63,10 @@ pub struct JobCtl {
 impl JobCtl {
     /// Hand an authenticated FD connection to the job. Fails (giving the connection
     /// back) when the job is not waiting for one.
-    pub fn deliver_fd(&self, conn: Conn) -> Result<(), Conn> {
+    pub fn deliver_fd(&self, conn: Conn) -> Result<(), Box<Conn>> {
         match lock(&self.fd_slot).take() {
-            Some(tx) => tx.send(conn),
-            None => Err(conn),
+            Some(tx) => tx.send(conn).map_err(Box::new),
+            None => Err(Box::new(conn)),
         }
     }
 

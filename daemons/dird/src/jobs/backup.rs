@@ -126,6 +126,7 @@ pub async fn answer_catreq(
     match req {
         CatReq::FindMedia { pool_name, media_type, unwanted, .. } => {
             let pool = pool_name.clone();
+            let storage_name = ctl.spec().storage.clone();
             let res = state
                 .catalog
                 .call(move |c| -> Result<Option<(cairn_catalog::MediaRow, bool)>, cairn_catalog::CatalogError> {
@@ -136,7 +137,11 @@ pub async fn answer_catreq(
                     let can_label = !pool_row.labelformat.is_empty() && pool_row.labelformat != "*";
                     let room = pool_row.maxvols == 0 || pool_row.numvols < pool_row.maxvols;
                     if can_label && room {
-                        let m = c.create_volume_for_pool(&pool_row, &media_type, 0)?;
+                        let storage_id = match &storage_name {
+                            Some(s) => c.storage_id(s)?.unwrap_or(0),
+                            None => 0,
+                        };
+                        let m = c.create_volume_for_pool(&pool_row, &media_type, storage_id)?;
                         return Ok(Some((m, true)));
                     }
                     Ok(None)
@@ -185,9 +190,37 @@ pub async fn answer_catreq(
                 out.volumes.push(update.vol_name.clone());
             }
             let u = update.clone();
-            let res = state.catalog.call(move |c| c.update_media_counters(&u)).await;
+            let res = state
+                .catalog
+                .call(move |c| -> Result<cairn_catalog::MediaRow, cairn_catalog::CatalogError> {
+                    let Some(row) = c.get_media(&u.vol_name)? else {
+                        return Err(cairn_catalog::CatalogError::NotFound { what: "volume", key: u.vol_name.clone() });
+                    };
+                    let mut m = cairn_catalog::MediaUpdate::from_row(&row);
+                    m.voljobs = u.vol_jobs as i64;
+                    m.volfiles = u.vol_files as i64;
+                    m.volblocks = u.vol_blocks as i64;
+                    m.volbytes = u.vol_bytes as i64;
+                    m.volmounts = u.vol_mounts as i64;
+                    m.volerrors = u.vol_errors as i64;
+                    m.volwrites = u.vol_writes as i64;
+                    if !u.vol_status.is_empty() {
+                        m.volstatus = u.vol_status.clone();
+                    }
+                    if u.first_written > 0 && row.firstwritten.is_none() {
+                        m.firstwritten = Some(cairn_catalog::unix_to_string(u.first_written));
+                    }
+                    if u.last_written > 0 {
+                        m.lastwritten = Some(cairn_catalog::unix_to_string(u.last_written));
+                    }
+                    if u.labeled > 0 {
+                        m.labeldate = Some(cairn_catalog::unix_to_string(u.labeled));
+                    }
+                    c.update_media_counters(&m)
+                })
+                .await;
             match res {
-                Ok(Ok(status)) => format!("1000 OK UpdateMedia VolStatus={}\n", status),
+                Ok(Ok(row)) => format!("1000 OK UpdateMedia VolStatus={}\n", row.volstatus),
                 Ok(Err(e)) => format!("1991 Catalog Request for vol={} failed: {e}\n", update.vol_name),
                 Err(e) => format!("1991 Catalog Request failed: {e}\n"),
             }
@@ -624,14 +657,16 @@ pub fn final_status(ctl: &JobControl, fd: &Option<FdJobEnd>, sd: &Option<SdJobEn
 
 /// Send the accurate list: every file the previous backups of the chain saw.
 async fn send_accurate_list(state: &Arc<DirState>, ctl: &JobControl, fd: &mut Conn, spec: &super::JobSpec) -> Result<(), String> {
-    let name = spec.name.clone();
     let client = spec.client.clone().unwrap_or_default();
+    let fileset = spec.fileset.clone().unwrap_or_default();
+    let level = spec.level.code();
     let entries = state
         .catalog
         .call(move |c| -> Result<Vec<(String, String, String)>, cairn_catalog::CatalogError> {
             let client_id = c.client_id(&client)?.unwrap_or(0);
-            let Some(last) = c.last_successful_job(&name, client_id, None, &['F', 'D', 'I'])? else { return Ok(Vec::new()) };
-            let chain = c.chain_ending_at(last.jobid)?;
+            let fileset_id = c.fileset_id(&fileset)?.unwrap_or(0);
+            // Differential: the Full; Incremental: Full + Differential + Incrementals.
+            let chain = c.accurate_jobids(client_id, fileset_id, level, false, None)?;
             let mut v = Vec::new();
             c.accurate_list(&chain, |path, lstat, md5| v.push((path.to_string(), lstat.to_string(), md5.to_string())))?;
             Ok(v)

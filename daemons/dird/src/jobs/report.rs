@@ -53,7 +53,15 @@ pub async fn job_msg(state: &Arc<DirState>, ctl: &JobControl, ty: MsgType, text:
 pub async fn daemon_msg(state: &Arc<DirState>, ctl: &JobControl, daemon: &str, code: u32, text: &str) {
     let cfg = state.config();
     let ty = msgs::msg_type_of(code);
-    let line = msgs::format_job_line(daemon, ctl.jobid, ty, text);
+    let line = if cairn_proto::msg::is_job_line(text) {
+        let mut t = text.to_string();
+        if !t.ends_with('\n') {
+            t.push('\n');
+        }
+        t
+    } else {
+        msgs::format_job_line(daemon, ctl.jobid, ty, text)
+    };
     msgs::deliver(state, messages_for(&cfg, ctl), ctl.jobid, ty, &line).await;
 }
 

@@ -337,10 +337,11 @@ pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
     match listing {
         Listing::Rows { key, rows, single_object } => {
             if is_joblog && !long {
+                // Bareos prints the log raw: " <time> <logtext>" per row.
                 for r in &rows {
-                    if let Some((_, text)) = r.iter().find(|(k, _)| *k == "logtext") {
-                        out.text(text.clone());
-                    }
+                    let time = r.iter().find(|(k, _)| *k == "time").map(|(_, v)| v.as_str()).unwrap_or("");
+                    let text = r.iter().find(|(k, _)| *k == "logtext").map(|(_, v)| v.as_str()).unwrap_or("");
+                    out.text(format!(" {time} {text}"));
                 }
                 if rows.is_empty() {
                     out.text("No results to list.\n");

@@ -401,7 +401,6 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         out.text(format!("   {v:<25} {st:<25} {dev}\n"));
     }
     out.text("\nVolumes marked with \"*\" are in the Autochanger.\n\n");
-    let (nfiles, _) = tree.marked_files();
     out.text(format!("\n{} file{} selected to be restored.\n\n", sel.len(), if sel.len() == 1 { "" } else { "s" }));
 
     let where_ = a.value("where").map(str::to_string).or_else(|| rjob.where_.clone());
@@ -441,7 +440,7 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
             where_,
             regexwhere,
             replace,
-            files_expected: nfiles,
+            files_expected: sel.len() as u64,
             prefix_links: false,
         }),
     };

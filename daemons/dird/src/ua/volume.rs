@@ -238,7 +238,7 @@ pub async fn update(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             },
             "enabled" => match parse_bool(v) {
                 Some(b) => {
-                    ch.enabled = Some(b);
+                    ch.enabled = Some(i64::from(b));
                     said.push(format!("New enabled flag is: {}", u8::from(b)));
                 }
                 None => {
@@ -305,7 +305,7 @@ pub async fn update(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let v = vol.clone();
     let r = ctx.state.catalog.call(move |c| c.update_volume(&v, &ch)).await;
     match r {
-        Ok(Ok(())) => {
+        Ok(Ok(_)) => {
             for s in said {
                 out.text(format!("{s}\n"));
             }
