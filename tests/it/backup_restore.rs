@@ -234,7 +234,7 @@ async fn a_backup_split_across_two_volumes_restores() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let data = make_tree(tmp.path())?;
     let cl = Cluster::start(ClusterOpts {
-        include: format!("    File = \"{}\"", data.display()),
+        include: include_for(&data),
         full_pool_extra: "  Maximum Volume Bytes = 3M".into(),
         ..Default::default()
     })
@@ -285,6 +285,59 @@ async fn single_file_restore_through_the_tree() -> Result<()> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     assert!(!top.contains(&"big.bin".to_string()) && top.len() <= 2, "only the selection was restored: {top:?}\n{text}");
+    cl.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_cancelled_backup_leaves_a_consistent_catalog_and_an_appendable_volume() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("big");
+    fs::create_dir_all(&data)?;
+    for i in 0..20u32 {
+        fs::write(data.join(format!("f{i:03}.bin")), bytes(i as u64 + 1, 100_000))?;
+    }
+    // A 64 GiB file of holes, read as zeros (Sparse = no) and compressed: data keeps
+    // flowing long enough to cancel the job in the middle.
+    fs::File::create(data.join("zeros.img"))?.set_len(64 << 30)?;
+    let include = format!("    Options {{\n      Compression = LZ4\n    }}\n    File = \"{}\"", data.display());
+    let cl = Cluster::start(ClusterOpts { include, ..Default::default() }).await?;
+    let mut c = cl.console().await?;
+    let id = crate::cluster::run_job(&mut c, "run job=backup level=Full yes").await?;
+    // Cancel as soon as it runs.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = c.json("status director").await?;
+        let running = v["running"]
+            .as_array()
+            .map(|a| a.iter().any(|j| j["jobid"] == id && j["status"] == "is running" && j["bytes"].as_u64().unwrap_or(0) > 0))
+            .unwrap_or(false);
+        if running {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("job {id} never ran: {v}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let v = c.json(&format!("cancel jobid={id}")).await?;
+    assert!(v.to_string().contains(&id.to_string()), "{v}");
+    let st = crate::cluster::wait_job(&mut c, id).await?;
+    let log = crate::cluster::joblog(&mut c, id).await;
+    assert_eq!(st, "A", "{log}");
+    assert!(log.contains("Backup Canceled"), "{log}");
+    let v = c.json(&format!("llist jobid={id}")).await?;
+    assert_eq!(v["jobs"][0]["jobstatus"], "A", "{v}");
+    assert!(!v["jobs"][0]["endtime"].as_str().unwrap_or("").is_empty(), "end time recorded: {v}");
+
+    // The volume still appends: a smaller backup after the cancel works and restores.
+    fs::remove_file(data.join("zeros.img"))?;
+    let id2 = run_and_expect(&mut c, "run job=backup level=Full yes", &["T"]).await?;
+    let where_ = cl.path("after-cancel");
+    run_and_expect(&mut c, &format!("restore jobid={id2} all done yes where={}", where_.display()), &["T"]).await?;
+    compare(&data, &where_.join(data.strip_prefix("/")?))?;
+    let v = c.json("list volumes all").await?;
+    assert_eq!(v["volumes"].as_array().map(|a| a.len()), Some(1), "both jobs on the same volume: {v}");
     cl.stop().await;
     Ok(())
 }

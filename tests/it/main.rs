@@ -4,6 +4,7 @@
 mod backup_restore;
 mod cli;
 mod cluster;
+mod commands;
 mod director;
 mod python;
 mod support;

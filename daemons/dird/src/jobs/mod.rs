@@ -59,7 +59,7 @@ impl JobControl {
         *self.status.borrow()
     }
     pub fn set_status(&self, s: JobStatus) {
-        let _ = self.status.send(s);
+        self.status.send_replace(s);
     }
     /// Wait until the job has ended; returns its final status.
     pub async fn wait_end(&self) -> JobStatus {

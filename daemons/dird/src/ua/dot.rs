@@ -1,6 +1,6 @@
 //! Machine-oriented dot commands listing resources and code tables.
 
-use cairn_types::{JobLevel, JobStatus, JobType};
+use cairn_types::{JobLevel, JobType};
 use serde_json::{Map, Value};
 
 use super::output::Output;
@@ -204,17 +204,24 @@ pub async fn jobstatus(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         .filter(|r| want.as_ref().is_none_or(|w| w.starts_with(r.jobstatus)))
         .collect();
     rows.sort_by_key(|r| r.jobstatus);
+    // Bareos dml/0062_get_jobstatus_details: ExitLevel '0' (T), '1' (W), '2' (e, f,
+    // A, E), NULL otherwise; ExitStatus 'Ok', 'Warning', 'Error', NULL otherwise.
+    let null = || super::table_fmt::NULL.to_string();
     let fields: Vec<Vec<(&str, String)>> = rows
         .iter()
         .map(|r| {
-            let st = JobStatus::from_code(r.jobstatus);
-            let exit = st.map(|s| s.exit_status()).unwrap_or(3);
+            let (level, status) = match r.jobstatus {
+                'T' => ("0".to_string(), "Ok".to_string()),
+                'W' => ("1".to_string(), "Warning".to_string()),
+                'e' | 'f' | 'A' | 'E' => ("2".to_string(), "Error".to_string()),
+                _ => (null(), null()),
+            };
             vec![
                 ("jobstatus", r.jobstatus.to_string()),
-                ("jobstatuslong", r.jobstatuslong.clone().unwrap_or_default()),
-                ("severity", r.severity.map(|v| v.to_string()).unwrap_or_default()),
-                ("exitlevel", exit.to_string()),
-                ("exitstatus", st.map(|s| s.wait_word()).unwrap_or("Unknown term code").to_string()),
+                ("jobstatuslong", r.jobstatuslong.clone().unwrap_or_else(null)),
+                ("severity", r.severity.map(|v| v.to_string()).unwrap_or_else(null)),
+                ("exitlevel", level),
+                ("exitstatus", status),
             ]
         })
         .collect();

@@ -1,7 +1,7 @@
 //! `list` and `llist`: catalog listings as tables (API 0), vertical records
 //! (`llist`) or JSON arrays of strings (API 2).
 
-use cairn_catalog::{Catalog, CatalogError, Fields, JobFilter, JobId, VolumeFilter};
+use cairn_catalog::{BackupFilter, Catalog, CatalogError, Fields, JobFilter, JobId, VolumeFilter};
 use cairn_types::JobType;
 use serde_json::{Map, Value};
 
@@ -22,6 +22,8 @@ enum What {
     JobLog { jobid: u32, count: bool },
     Files { jobid: u32 },
     JobMedia { jobid: u32 },
+    Backups { filter: BackupFilter },
+    Copies { jobids: Vec<u32> },
 }
 
 fn parse_list(v: &str) -> Vec<char> {
@@ -130,6 +132,65 @@ fn required_jobid(ctx: &Ctx<'_>, out: &mut Output, sub: &str) -> Option<u32> {
     }
 }
 
+/// `list backups client=X [fileset=] [jobstatus=] [level=] [order=asc|desc]
+/// [limit= [offset=]] [days=|hours=]` (Bareos `ParseListBackupsCmd`).
+fn backup_filter(ctx: &Ctx<'_>, out: &mut Output) -> Option<BackupFilter> {
+    let a = ctx.args;
+    let Some(client) = a.value("client") else {
+        out.error("missing parameter: client\n");
+        return None;
+    };
+    let mut f = BackupFilter { client: client.to_string(), ..BackupFilter::default() };
+    f.fileset = a.value("fileset").filter(|v| !v.eq_ignore_ascii_case("any")).map(str::to_string);
+    if let Some(v) = a.value("jobstatus") {
+        // Single letters or the words Bareos knows; anything else is skipped.
+        f.jobstatus = v
+            .split(',')
+            .filter_map(|s| {
+                let s = s.trim();
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if c.is_ascii_alphabetic() => Some(c),
+                    _ => match s.to_ascii_lowercase().as_str() {
+                        "terminated" => Some('T'),
+                        "warnings" => Some('W'),
+                        "canceled" => Some('A'),
+                        "running" => Some('R'),
+                        "error" => Some('e'),
+                        "fatal" => Some('f'),
+                        _ => None,
+                    },
+                }
+            })
+            .collect();
+    }
+    if let Some(v) = a.value("level") {
+        f.level = parse_levels(v);
+    }
+    if let Some(v) = a.value("order") {
+        let v = v.to_ascii_lowercase();
+        if !v.is_empty() && "descending".starts_with(&v) {
+            f.descending = true;
+        } else if v.is_empty() || !"ascending".starts_with(&v) {
+            out.error(format!("Invalid order value: {v}\n"));
+            return None;
+        }
+    }
+    if let Some(v) = a.value("limit") {
+        f.limit = Some(num(out, "limit", v)?);
+    }
+    if let Some(v) = a.value("offset") {
+        f.offset = Some(num(out, "offset", v)?);
+    }
+    if let Some(v) = a.value("days") {
+        f.days = Some(num(out, "days", v)?);
+    }
+    if let Some(v) = a.value("hours") {
+        f.hours = Some(num(out, "hours", v)?);
+    }
+    Some(f)
+}
+
 fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
     let a = ctx.args;
     let Some(first) = a.rest().first() else {
@@ -143,8 +204,8 @@ fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
             What::Jobs { filter: job_filter(ctx, out)?, count: a.has("count"), single: false }
         }
         ("jobid", true) => What::Jobs { filter: job_filter(ctx, out)?, count: false, single: true },
-        ("jobid", false) => {
-            out.error("list jobid: a value is required (jobid=<jobid>).\n");
+        ("jobid" | "ujobid" | "job" | "jobname", false) => {
+            out.error(format!("Missing {} parameter\n", first.key));
             return None;
         }
         ("clients", false) => What::Clients { name: None },
@@ -176,6 +237,14 @@ fn decide(ctx: &Ctx<'_>, out: &mut Output) -> Option<What> {
         ("joblog", false) => What::JobLog { jobid: required_jobid(ctx, out, "joblog")?, count: a.has("count") },
         ("files", false) => What::Files { jobid: required_jobid(ctx, out, "files")? },
         ("jobmedia", false) => What::JobMedia { jobid: required_jobid(ctx, out, "jobmedia")? },
+        ("backups", false) => What::Backups { filter: backup_filter(ctx, out)? },
+        ("copies", false) => {
+            let jobids = match a.value("jobid") {
+                Some(v) => parse_jobids(out, v)?,
+                None => Vec::new(),
+            };
+            What::Copies { jobids }
+        }
         _ => {
             out.error(format!("Unknown list keyword: {}\n", first.key));
             return None;
@@ -189,9 +258,62 @@ enum Listing {
     Grouped { key: &'static str, groups: Vec<(String, Vec<Fields>)> },
     Lines { key: &'static str, field: &'static str, lines: Vec<String> },
     Totals { rows: Vec<Fields>, total: Fields },
+    /// `list copies`: nothing at all when there are none (Bareos `ListCopiesRecords`).
+    Copies { rows: Vec<Fields>, all: bool },
+    /// A single job asked for by jobid that does not exist: `{"jobs":{}}`, no text.
+    NoJob,
 }
 
-fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogError> {
+/// Errors that are Bareos messages rather than catalog failures.
+enum Refusal {
+    /// `jobid not found in db, …` (files, jobmedia, joblog).
+    NoSuchJob,
+    /// `invalid client argument: X` (the client is not in the catalog).
+    NoSuchClient(String),
+}
+
+const NO_SUCH_JOB: &str =
+    "jobid not found in db, access to job or client denied by ACL, or client not found in db\n";
+
+fn client_known(c: &Catalog, name: &str) -> Result<bool, CatalogError> {
+    Ok(c.list_clients()?.iter().any(|r| r.name == name))
+}
+
+fn job_known(c: &Catalog, jobid: u32) -> Result<bool, CatalogError> {
+    Ok(jobid > 0 && c.get_job(JobId(jobid))?.is_some())
+}
+
+fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Result<Listing, Refusal>, CatalogError> {
+    // Bareos looks the client and the job up before listing.
+    match &what {
+        What::Jobs { filter, single, .. } => {
+            if let Some(n) = &filter.client
+                && !client_known(c, n)? {
+                    return Ok(Err(Refusal::NoSuchClient(n.clone())));
+                }
+            // `list jobid=N` of a job that does not exist.
+            if *single
+                && let Some([id]) = filter.jobid.as_deref()
+                && !job_known(c, *id)? {
+                    return Ok(Ok(Listing::NoJob));
+                }
+        }
+        What::Backups { filter } => {
+            if !client_known(c, &filter.client)? {
+                return Ok(Err(Refusal::NoSuchClient(filter.client.clone())));
+            }
+        }
+        What::Files { jobid } | What::JobMedia { jobid } | What::JobLog { jobid, .. } => {
+            if !job_known(c, *jobid)? {
+                return Ok(Err(Refusal::NoSuchJob));
+            }
+        }
+        _ => {}
+    }
+    fetch_rows(c, what, long).map(Ok)
+}
+
+fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogError> {
     Ok(match what {
         What::Jobs { filter, count, single } => {
             if count {
@@ -231,7 +353,18 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogErro
                     single_object: false,
                 });
             }
-            let to_fields = |r: &cairn_catalog::MediaRow| if long { r.llist_fields() } else { r.list_fields() };
+            let to_fields = |r: &cairn_catalog::MediaRow| {
+                if long {
+                    r.llist_fields()
+                } else {
+                    // Bareos's list columns end with hasencryptionkey (dml/0076).
+                    let mut f = r.list_fields();
+                    if !f.iter().any(|(k, _)| *k == "hasencryptionkey") {
+                        f.push(("hasencryptionkey", u8::from(r.has_encryption_key()).to_string()));
+                    }
+                    f
+                }
+            };
             if all || filter.pool.is_some() || single || filter.jobid.is_some() {
                 let key = if single { "volume" } else { "volumes" };
                 Listing::Rows { key, rows: rows.iter().map(to_fields).collect(), single_object: single }
@@ -291,9 +424,6 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogErro
             }
         }
         What::Files { jobid } => {
-            if c.get_job(JobId(jobid))?.is_none() {
-                return Err(CatalogError::NotFound { what: "job", key: jobid.to_string() });
-            }
             Listing::Lines { key: "filenames", field: "filename", lines: c.list_files(JobId(jobid))? }
         }
         What::JobMedia { jobid } => {
@@ -303,6 +433,16 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogErro
                 rows: rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect(),
                 single_object: false,
             }
+        }
+        What::Backups { filter } => {
+            let rows = c.list_backups(&filter)?;
+            let rows = rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect();
+            Listing::Rows { key: "backups", rows, single_object: false }
+        }
+        What::Copies { jobids } => {
+            let all = jobids.is_empty();
+            let rows = c.list_copies(&jobids)?;
+            Listing::Copies { rows: rows.iter().map(|r| r.list_fields()).collect(), all }
         }
     })
 }
@@ -315,13 +455,16 @@ pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
         ctx.session.catalog_announced = true;
     }
     let Some(what) = decide(ctx, out) else { return false };
-    let is_files = matches!(what, What::Files { .. });
     let is_joblog = matches!(what, What::JobLog { count: false, .. });
     let res = ctx.state.catalog.call(move |c| fetch(c, what, long)).await;
     let listing = match res {
-        Ok(Ok(l)) => l,
-        Ok(Err(CatalogError::NotFound { .. })) if is_files => {
-            out.error("jobid not found in db, access to job or client denied by ACL, or client not found in db\n");
+        Ok(Ok(Ok(l))) => l,
+        Ok(Ok(Err(Refusal::NoSuchJob))) => {
+            out.error(NO_SUCH_JOB);
+            return false;
+        }
+        Ok(Ok(Err(Refusal::NoSuchClient(name)))) => {
+            out.error(format!("invalid client argument: {name}\n"));
             return false;
         }
         Ok(Err(e)) => {
@@ -379,6 +522,21 @@ pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
                 arr.push(Value::Object(m));
             }
             out.set(key, Value::Array(arr));
+        }
+        Listing::NoJob => {
+            // Bareos: a jobid that does not exist is no error and prints nothing.
+            out.set("jobs", Value::Object(Map::new()));
+        }
+        Listing::Copies { rows, all } => {
+            if !rows.is_empty() {
+                out.text(if all {
+                    "The catalog contains copies as follows:\n"
+                } else {
+                    "These JobIds have copies as follows:\n"
+                });
+                out.text(render(&rows));
+                out.set("copies", table_fmt::json_rows(&rows));
+            }
         }
         Listing::Totals { rows, total } => {
             // Always two horizontal tables, also for llist.

@@ -16,7 +16,7 @@ pub fn is_numeric_column(name: &str) -> bool {
         "inchanger", "voljobs", "volfiles", "volblocks", "volmounts", "volbytes", "volerrors", "volwrites",
         "volcapacitybytes", "volreadtime", "volwritetime", "endfile", "endblock", "startfile", "startblock",
         "firstindex", "lastindex", "recyclecount", "locationid", "deviceid", "mediatypeid", "jobmediaid",
-        "volindex", "autochanger", "jobs", "files", "bytes", "count", "logid", "hasencryptionkey",
+        "volindex", "autochanger", "copyjobid", "severity", "jobs", "files", "bytes", "count", "logid", "hasencryptionkey",
         "mediaaddressing", "hascache", "hasbase", "reviewed",
     ];
     NUMERIC.contains(&name)

@@ -173,8 +173,15 @@ pub async fn update(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         match arg.key.to_ascii_lowercase().as_str() {
             "volume" => {}
             "volstatus" => {
-                ch.volstatus = Some(v.to_string());
-                said.push(format!("New Volume status is: {v}"));
+                // Bareos `UpdateVolstatus`: a case-insensitive match, stored as spelled here.
+                const KW: &[&str] =
+                    &["Append", "Archive", "Disabled", "Full", "Used", "Cleaning", "Recycle", "Read-Only", "Error"];
+                let Some(kw) = KW.iter().find(|k| k.eq_ignore_ascii_case(v)) else {
+                    out.error(format!("Invalid VolStatus specified: {v}\n"));
+                    return false;
+                };
+                ch.volstatus = Some((*kw).to_string());
+                said.push(format!("New Volume status is: {kw}"));
             }
             "volretention" => match dur(v) {
                 Some(s) => {
