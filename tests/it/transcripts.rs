@@ -9,7 +9,10 @@
 //! temporary directory, also substituted into input lines). A line `#> CMD` is input
 //! whose echo does not reach the terminal (it went to an `@output` file). Header lines start with
 //! `#!`: `#! file-contains: NAME: TEXT` checks a file written under `[TMP]`.
-//! `RECORDINGS=overwrite` rewrites the expected output from the actual one.
+//! `#! fixture: cluster` runs the transcript against a storage daemon, file daemon and
+//! director backing up `[TMP]/data` (job `backup`, restore job `RestoreFiles`).
+//! `RECORDINGS=overwrite` rewrites the expected output from the actual one (only the
+//! files whose name contains `RECORDINGS_ONLY`, when that is set).
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +31,14 @@ fn parse(text: &str) -> Transcript {
     let mut headers = Vec::new();
     let mut inputs = Vec::new();
     let mut expected = Vec::new();
+    // Inside the restore tree (`$ ` prompt) a line starting with `*` is output
+    // (`ls`/`lsmark` mark entries with `*`), not input at the main prompt.
+    let mut in_tree = false;
     for line in text.lines() {
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            let w = cmd.split_whitespace().next().unwrap_or("");
+            in_tree = !matches!(w, "done" | "exit" | "quit" | "abort");
+        }
         if line.starts_with("#!") {
             headers.push(line.to_string());
             continue;
@@ -38,8 +48,10 @@ fn parse(text: &str) -> Transcript {
             inputs.push(cmd.to_string());
             continue;
         }
-        if let Some(cmd) = line.strip_prefix('*') {
-            inputs.push(cmd.to_string());
+        if !in_tree {
+            if let Some(cmd) = line.strip_prefix('*') {
+                inputs.push(cmd.to_string());
+            }
         }
         expected.push(line.to_string());
     }
@@ -121,16 +133,36 @@ async fn replay(path: &Path) -> Result<()> {
     let t = parse(&text);
     let tmpdir = tempfile::tempdir()?;
     let tmp = tmpdir.path().display().to_string();
-    let d = TestDirector::start().await?;
-    let mut client = d.root().await?;
+    let cluster_fixture = t.headers.iter().any(|h| h.trim() == "#! fixture: cluster");
+    let (d, cl) = if cluster_fixture {
+        // Three daemons backing up [TMP]/data.
+        let data = crate::backup_restore::make_tree(tmpdir.path())?;
+        let include = format!("    File = \"{}\"", data.display());
+        let cl = crate::cluster::Cluster::start(crate::cluster::ClusterOpts { include, ..Default::default() }).await?;
+        (None, Some(cl))
+    } else {
+        (Some(TestDirector::start().await?), None)
+    };
+    let mut client = match (&d, &cl) {
+        (Some(d), _) => d.root().await?,
+        (_, Some(c)) => c.console().await?,
+        _ => bail!("no fixture started"),
+    };
     let input: String = t.inputs.iter().map(|l| format!("{}\n", l.replace("[TMP]", &tmp))).collect();
     let mut out: Vec<u8> = Vec::new();
     let opts = cairn_console::script::ScriptOptions { prompt_echo: true, ..Default::default() };
     cairn_console::script::run_script(&mut client, input.as_bytes(), &mut out, opts).await?;
     client.close().await;
-    d.stop().await;
+    if let Some(d) = d {
+        d.stop().await;
+    }
+    if let Some(c) = cl {
+        c.stop().await;
+    }
     let actual = String::from_utf8_lossy(&out).replace(&tmp, "[TMP]");
-    if std::env::var("RECORDINGS").as_deref() == Ok("overwrite") {
+    let only = std::env::var("RECORDINGS_ONLY").ok();
+    let selected = only.as_deref().is_none_or(|o| path.file_name().is_some_and(|f| f.to_string_lossy().contains(o)));
+    if std::env::var("RECORDINGS").as_deref() == Ok("overwrite") && selected {
         let mut new = t.headers.join("\n");
         if !new.is_empty() {
             new.push('\n');

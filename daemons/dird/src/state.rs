@@ -47,6 +47,7 @@ pub struct DirState {
     next_console: AtomicU64,
     pub client_connections: Mutex<Vec<ClientConnection>>,
     pub jobs: crate::jobs::JobManager,
+    restore_seq: AtomicU64,
 }
 
 /// Upper bound of queued console messages (oldest dropped first).
@@ -74,6 +75,7 @@ impl DirState {
             next_console: AtomicU64::new(1),
             client_connections: Mutex::new(Vec::new()),
             jobs: crate::jobs::JobManager::new(),
+            restore_seq: AtomicU64::new(1),
         }
     }
 
@@ -100,6 +102,11 @@ impl DirState {
     /// Warnings of the configuration in force.
     pub fn config_warnings(&self) -> Vec<Warning> {
         self.warnings.read().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    /// The number of the next `<dir>.restore.<n>.bsr` file.
+    pub fn next_restore_number(&self) -> u64 {
+        self.restore_seq.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Queue a daemon message for the `messages` command.

@@ -20,6 +20,8 @@ pub struct RestoreSpec {
     pub jobids: Vec<u32>,
     /// Bareos-style bootstrap text for the storage daemon.
     pub bootstrap: String,
+    /// Where the bootstrap was written (shown in the run summary).
+    pub bootstrap_path: Option<String>,
     pub where_: Option<String>,
     pub regexwhere: Option<String>,
     /// `a` always, `i` ifnewer, `o` ifolder, `n` never.

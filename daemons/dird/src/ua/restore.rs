@@ -125,7 +125,38 @@ async fn chain_for(ctx: &mut Ctx<'_>, out: &mut Output, before: Option<String>) 
         })
         .await;
     match res {
-        Ok(Ok(ids)) if !ids.is_empty() => Ok(Some((client, ids))),
+        Ok(Ok(ids)) if !ids.is_empty() => {
+            // The job table Bareos shows for the selected chain.
+            let ids2 = ids.clone();
+            let rows = ctx
+                .state
+                .catalog
+                .call(move |c| -> Result<Vec<Vec<(&'static str, String)>>, cairn_catalog::CatalogError> {
+                    let media = c.bootstrap_media(&ids2)?;
+                    let mut rows = Vec::new();
+                    for id in &ids2 {
+                        let Some(j) = c.get_job(cairn_catalog::JobId(*id))? else { continue };
+                        let mut vols: Vec<String> = media.iter().filter(|m| m.jobid == *id).map(|m| m.volumename.clone()).collect();
+                        vols.dedup();
+                        for v in vols {
+                            rows.push(vec![
+                                ("jobid", j.jobid.to_string()),
+                                ("level", j.level.to_string()),
+                                ("jobfiles", j.jobfiles.to_string()),
+                                ("jobbytes", j.jobbytes.to_string()),
+                                ("starttime", j.starttime.clone().unwrap_or_default()),
+                                ("volumename", v),
+                            ]);
+                        }
+                    }
+                    Ok(rows)
+                })
+                .await;
+            if let Ok(Ok(rows)) = rows {
+                out.text(super::table_fmt::horizontal(&rows));
+            }
+            Ok(Some((client, ids)))
+        }
         Ok(Ok(_)) => {
             match before {
                 Some(b) => out.error(format!("No Full backup before {b} found.\n")),
@@ -147,7 +178,7 @@ async fn chain_for(ctx: &mut Ctx<'_>, out: &mut Output, before: Option<String>) 
 /// Build the merged tree of the given jobs.
 async fn build_tree(ctx: &mut Ctx<'_>, out: &mut Output, jobids: &[u32]) -> Option<(Tree, usize)> {
     let ids: Vec<String> = jobids.iter().map(|j| j.to_string()).collect();
-    out.text(format!("Building directory tree for JobId(s) {} ...  ", ids.join(",")));
+    out.text(format!("\nBuilding directory tree for JobId(s) {} ...  ", ids.join(",")));
     let j = jobids.to_vec();
     let res = ctx
         .state
@@ -164,7 +195,8 @@ async fn build_tree(ctx: &mut Ctx<'_>, out: &mut Output, jobids: &[u32]) -> Opti
         .await;
     match res {
         Ok(Ok((t, n))) => {
-            out.text(format!("\n{n} files inserted into the tree.\n"));
+            let how = if ctx.args.has("all") { " and marked for extraction" } else { "" };
+            out.text(format!("\n{} files inserted into the tree{how}.\n", super::output::with_commas(n as u64)));
             Some((t, n))
         }
         Ok(Err(e)) => {
@@ -306,6 +338,12 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         out.error("No JobIds selected.\n");
         return Ok(false);
     }
+    let idlist: Vec<String> = jobids.iter().map(|j| j.to_string()).collect();
+    out.text(format!(
+        "You have selected the following JobId{}: {}\n",
+        if jobids.len() == 1 { "" } else { "s" },
+        idlist.join(",")
+    ));
     // The client whose files these are: given, or the client of the last job.
     if client_name.is_none() {
         let last = *jobids.last().unwrap_or(&0);
@@ -383,24 +421,31 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         out.error("No volume records found for the selected files (the jobs wrote no data).\n");
         return Ok(false);
     }
-    let mut vols: Vec<&str> = Vec::new();
-    for m in &media {
-        if !vols.contains(&m.volumename.as_str()) {
-            vols.push(&m.volumename);
-        }
+    // Write the bootstrap where Bareos does: <WorkingDirectory>/<dirname>.restore.<n>.bsr
+    let n = ctx.state.next_restore_number();
+    let bsr_path = cfg.director.working_directory.join(format!("{}.restore.{n}.bsr", cfg.director.name));
+    match std::fs::write(&bsr_path, &bsr) {
+        Ok(()) => out.text(format!("Bootstrap records written to {}\n", bsr_path.display())),
+        Err(e) => out.warning(format!("Cannot write the bootstrap file {}: {e}\n", bsr_path.display())),
     }
-    out.text("\nThe Job will require the following (*=>InChanger):\n   Volume(s)                 Storage(s)                SD Device(s)\n===========================================================================\n");
     let storage_name = a
         .value("storage")
         .map(str::to_string)
         .or_else(|| rjob.storage.first().cloned())
         .or_else(|| cfg.storages.first().map(|s| s.name.clone()));
-    for v in &vols {
+    let mut vols: Vec<(&str, bool)> = Vec::new();
+    for m in &media {
+        if !vols.iter().any(|(v, _)| *v == m.volumename) {
+            vols.push((&m.volumename, m.slot > 0));
+        }
+    }
+    out.text("\nThe job will require the following\n   Volume(s)                 Storage(s)                SD Device(s)\n===========================================================================\n   \n");
+    for (v, online) in &vols {
         let st = storage_name.clone().unwrap_or_default();
         let dev = cfg.storage(&st).and_then(|s| s.devices.first().cloned()).unwrap_or_default();
-        out.text(format!("   {v:<25} {st:<25} {dev}\n"));
+        out.text(format!("   {}{v:<25} {st:<25} {dev:<25}\n", if *online { '*' } else { ' ' }));
     }
-    out.text("\nVolumes marked with \"*\" are in the Autochanger.\n\n");
+    out.text("\nVolumes marked with \"*\" are online.\n\n");
     out.text(format!("\n{} file{} selected to be restored.\n\n", sel.len(), if sel.len() == 1 { "" } else { "s" }));
 
     let where_ = a.value("where").map(str::to_string).or_else(|| rjob.where_.clone());
@@ -437,6 +482,7 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         restore: Some(RestoreSpec {
             jobids: jobids.clone(),
             bootstrap: bsr,
+            bootstrap_path: Some(bsr_path.display().to_string()),
             where_,
             regexwhere,
             replace,

@@ -176,10 +176,10 @@ pub fn summary(p: &RunPlan, now: chrono::DateTime<Local>) -> String {
         JobType::Restore => {
             let r = s.restore.clone().unwrap_or_default();
             let mut t = format!("Run Restore job\nJobName:         {}\n", s.name);
-            t.push_str(&format!("Bootstrap:       {}\n", if r.bootstrap.is_empty() { "*None*" } else { "(generated)" }));
+            t.push_str(&format!("Bootstrap:       {}\n", r.bootstrap_path.clone().unwrap_or_else(|| "*None*".into())));
             match &r.regexwhere {
                 Some(rw) => t.push_str(&format!("RegexWhere:      {rw}\n")),
-                None => t.push_str(&format!("Where:           {}\n", r.where_.clone().unwrap_or_default())),
+                None => t.push_str(&format!("Where:           {}\n", r.where_.clone().unwrap_or_else(|| "*None*".into()))),
             }
             t.push_str(&format!("Replace:         {}\n", r.replace_word()));
             t.push_str(&format!("FileSet:         {}\n", s.fileset.clone().unwrap_or_else(|| "*None*".into())));

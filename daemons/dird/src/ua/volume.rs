@@ -75,6 +75,12 @@ pub async fn label(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             out.error(format!("Label command failed for Volume {volume}.\n"));
             return Ok(false);
         }
+        // Bareos keeps the label's size from the SD's answer ("3000 OK label. VolBytes=%llu").
+        let volbytes: i64 = reply
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("VolBytes="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
         let (v, p, mt, st) = (volume.clone(), pool.clone(), storage.media_type.clone(), storage.name.clone());
         let created = ctx
             .state
@@ -88,7 +94,13 @@ pub async fn label(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
                 m.storageid = storage_id;
                 m.volstatus = "Append".into();
                 m.labeldate = Some(cairn_catalog::now_string());
-                c.create_media(&m)?;
+                let mediaid = c.create_media(&m)?;
+                if volbytes > 0
+                    && let Some(row) = c.get_media_by_id(mediaid)? {
+                        let mut u = cairn_catalog::MediaUpdate::from_row(&row);
+                        u.volbytes = volbytes;
+                        c.update_media_counters(&u)?;
+                    }
                 Ok(())
             })
             .await;
