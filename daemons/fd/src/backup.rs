@@ -212,9 +212,10 @@ impl Backup {
         self.push(Packet::text(RecordHeader { file_index: fi, stream }.to_string()));
     }
 
+    /// A one-frame record (attributes, digests, xattrs, ACLs). Like Bareos, only
+    /// file data counts in JobBytes, so these do not.
     fn record(&mut self, fi: i32, stream: i32, payload: Vec<u8>) {
         self.header(fi, stream);
-        self.ctl.add(&self.ctl.bytes, payload.len() as u64);
         self.push(Packet::Data(Bytes::from(payload)));
         self.push(Packet::Signal(Signal::Eod));
     }

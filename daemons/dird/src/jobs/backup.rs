@@ -462,13 +462,31 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
         report::job_msg(state, ctl, MsgType::Fatal, "The job has no usable Client, FileSet or Storage resource.\n").await;
         return report::finish(state, ctl, JobStatus::FatalError, Counts::default()).await;
     };
-    let pool = spec.pool.clone().unwrap_or_default();
     let (level, since) = decide_level(state, ctl).await;
+    let mut spec = spec;
     if level != spec.level {
+        // An upgraded level takes its level's pool override, as Bareos does.
+        if let Some(job) = cfg.job(&spec.name) {
+            let level_pool = match level {
+                JobLevel::Full => job.full_backup_pool.clone(),
+                JobLevel::Differential => job.differential_backup_pool.clone(),
+                _ => None,
+            };
+            if let Some(p) = level_pool {
+                spec.pool = Some(p);
+                spec.pool_source = match level {
+                    JobLevel::Full => "Job FullPool override".into(),
+                    _ => "Job DiffPool override".into(),
+                };
+            }
+        }
         if let Ok(mut s) = ctl.spec.lock() {
             s.level = level;
+            s.pool = spec.pool.clone();
+            s.pool_source = spec.pool_source.clone();
         }
     }
+    let pool = spec.pool.clone().unwrap_or_default();
     let jobid = ctl.jobid;
     let (cl, fs) = (client.name.clone(), fileset.name.clone());
     let start = state.clock.now_local();

@@ -30,7 +30,10 @@ pub struct JobSpec {
     pub client: Option<String>,
     pub fileset: Option<String>,
     pub pool: Option<String>,
+    /// Where the pool came from (`Job resource`, `Job FullPool override` …).
+    pub pool_source: String,
     pub storage: Option<String>,
+    pub storage_source: String,
     pub messages: Option<String>,
     pub priority: u32,
     pub when: Option<DateTime<Local>>,

@@ -159,9 +159,27 @@ pub async fn finish(state: &Arc<DirState>, ctl: &Arc<JobControl>, status: JobSta
     if let Ok(Err(e)) = res {
         tracing::error!(jobid, "cannot record the end of the job: {e}");
     }
+    // The client's uname and the FileSet's creation time, as the report shows them.
+    let (cl, fsn) = (spec.client.clone().unwrap_or_default(), spec.fileset.clone().unwrap_or_default());
+    let (uname, fs_created) = state
+        .catalog
+        .call(move |cat| {
+            let u = cat.get_client(&cl).ok().flatten().map(|r| r.uname).unwrap_or_default();
+            let f = cat.newest_fileset(&fsn).ok().flatten().map(|r| r.createtime).unwrap_or_default();
+            (u, f)
+        })
+        .await
+        .unwrap_or_default();
+    let mut c = c;
+    if c.client_uname.is_empty() {
+        c.client_uname = uname;
+    }
+    if c.fileset_created.is_empty() {
+        c.fileset_created = fs_created;
+    }
     let elapsed = (end - start).num_seconds().max(0);
     let rate = if elapsed > 0 { c.fd_bytes as f64 / (1000.0 * elapsed as f64) } else { 0.0 };
-    let compression = if c.read_bytes == 0 || c.read_bytes == c.fd_bytes {
+    let compression = if c.read_bytes == 0 || c.fd_bytes >= c.read_bytes {
         "None".to_string()
     } else {
         format!("{:.1} % (lz4)", 100.0 - 100.0 * (c.fd_bytes as f64 / c.read_bytes as f64))
@@ -197,9 +215,9 @@ pub async fn finish(state: &Arc<DirState>, ctl: &Arc<JobControl>, status: JobSta
             r.push_str(&format!("  Backup Level:           {level}{}\n", c.level_note));
             r.push_str(&format!("  Client:                 \"{}\" {}\n", spec.client.clone().unwrap_or_default(), c.client_uname));
             r.push_str(&format!("  FileSet:                \"{}\" {}\n", spec.fileset.clone().unwrap_or_default(), c.fileset_created));
-            r.push_str(&format!("  Pool:                   \"{}\" (From Job resource)\n", spec.pool.clone().unwrap_or_default()));
+            r.push_str(&format!("  Pool:                   \"{}\" (From {})\n", spec.pool.clone().unwrap_or_default(), spec.pool_source));
             r.push_str(&format!("  Catalog:                \"{catalog}\" (From Client resource)\n"));
-            r.push_str(&format!("  Storage:                \"{}\" (From Job resource)\n", spec.storage.clone().unwrap_or_default()));
+            r.push_str(&format!("  Storage:                \"{}\" (From {})\n", spec.storage.clone().unwrap_or_default(), spec.storage_source));
             r.push_str(&format!("  Scheduled time:         {}\n", long_time(&ctl.sched_time)));
             r.push_str(&format!("  Start time:             {}\n", long_time(&start)));
             r.push_str(&format!("  End time:               {}\n", long_time(&end)));

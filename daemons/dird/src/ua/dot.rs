@@ -177,11 +177,11 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 
 /// `.jobstatus [=X]`: the catalog `Status` table.
 pub async fn jobstatus(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
-    let want: Option<String> = ctx
-        .args
-        .rest()
-        .first()
-        .map(|a| a.value.clone().unwrap_or_else(|| a.key.trim_start_matches('=').to_string()));
+    // Bareos reads the value of the command word itself (`.jobstatus=T`); Cairn also
+    // takes `.jobstatus T`.
+    let want: Option<String> = ctx.args.args.first().and_then(|a| a.value.clone()).or_else(|| {
+        ctx.args.rest().first().map(|a| a.value.clone().unwrap_or_else(|| a.key.trim_start_matches('=').to_string()))
+    });
     if let Some(w) = &want
         && w.chars().count() != 1 {
             out.error(format!("Unknown JobStatus '{w}'. JobStatus must be a single character.\n"));

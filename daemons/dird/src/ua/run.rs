@@ -140,7 +140,9 @@ pub fn plan(ctx: &Ctx<'_>, out: &mut Output, job_name: &str) -> Option<RunPlan> 
             client,
             fileset,
             pool: Some(pool),
+            pool_source: pool_source.clone(),
             storage,
+            storage_source: storage_source.clone(),
             messages: Some(job.messages.clone()),
             priority,
             when,
@@ -318,7 +320,10 @@ pub async fn confirm(ctx: &mut Ctx<'_>, out: &mut Output, mut p: RunPlan) -> Res
 
 /// Queue the planned job and report its JobId.
 pub async fn queue(ctx: &mut Ctx<'_>, out: &mut Output, p: RunPlan) -> bool {
-    match jobs::submit(ctx.state, p.spec).await {
+    let mut spec = p.spec;
+    spec.pool_source = p.pool_source;
+    spec.storage_source = p.storage_source;
+    match jobs::submit(ctx.state, spec).await {
         Ok(ctl) => {
             out.text(format!("Job queued. JobId={}\n", ctl.jobid));
             let mut m = Map::new();

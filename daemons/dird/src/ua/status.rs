@@ -180,7 +180,8 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
             let mut m = Map::new();
             m.insert("jobid".into(), Value::from(r.jobid));
             m.insert("name".into(), Value::from(r.name.clone()));
-            m.insert("level".into(), Value::from(level_word(r.jobtype, r.level, 4).trim_end().to_string()));
+            // As Bareos: four blanks for Admin, Archive and Restore jobs.
+            m.insert("level".into(), Value::from(level_word(r.jobtype, r.level, 4)));
             m.insert("type".into(), Value::from(JobType::from_code(r.jobtype).map(|t| t.long_name()).unwrap_or("")));
             m.insert("status".into(), Value::from(status));
             m.insert("files".into(), Value::from(files));
