@@ -162,7 +162,12 @@ async fn full_backup_and_restore_round_trip() -> Result<()> {
     let data = make_tree(tmp.path())?;
     let cl = Cluster::start(ClusterOpts { include: include_for(&data), ..Default::default() }).await?;
     let mut c = cl.console().await?;
+    let est = c.json("estimate job=backup level=Full").await?;
     let id = run_and_expect(&mut c, "run job=backup level=Full yes", &["T"]).await?;
+    let jobfiles = c.json(&format!("llist jobid={id}")).await?["jobs"][0]["jobfiles"].as_str().unwrap_or("").to_string();
+    assert_eq!(est["estimate"]["files"].to_string(), jobfiles, "estimate counts what the backup saves: {est}");
+    let text = c.command(".api 0").await.and(c.command("estimate job=backup level=Full listing").await)?.text;
+    assert!(text.contains("big.bin") && text.contains("2000 OK estimate files="), "{text}");
     let v = c.json(&format!("list files jobid={id}")).await?;
     let names: Vec<String> = v["filenames"].as_array().context("filenames")?.iter().filter_map(|f| f["filename"].as_str().map(str::to_string)).collect();
     assert!(names.iter().any(|n| n.ends_with("/big.bin")), "{names:?}");
@@ -338,6 +343,58 @@ async fn a_cancelled_backup_leaves_a_consistent_catalog_and_an_appendable_volume
     compare(&data, &where_.join(data.strip_prefix("/")?))?;
     let v = c.json("list volumes all").await?;
     assert_eq!(v["volumes"].as_array().map(|a| a.len()), Some(1), "both jobs on the same volume: {v}");
+    cl.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn jobs_of_another_priority_wait_for_the_running_one() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("slow");
+    fs::create_dir_all(&data)?;
+    fs::File::create(data.join("zeros.img"))?.set_len(64 << 30)?;
+    let include = format!("    Options {{\n      Compression = LZ4\n    }}\n    File = \"{}\"", data.display());
+    let cl = Cluster::start(ClusterOpts { include, ..Default::default() }).await?;
+    let mut c = cl.console().await?;
+    let slow = crate::cluster::run_job(&mut c, "run job=backup level=Full priority=10 yes").await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = c.json("status director").await?;
+        if v["running"].as_array().is_some_and(|a| a.iter().any(|j| j["jobid"] == slow && j["status"] == "is running")) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("job {slow} never ran: {v}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let urgent = crate::cluster::run_job(&mut c, "run job=backup level=Full priority=5 yes").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v = c.json("status director").await?;
+    let st = v["running"].as_array().and_then(|a| a.iter().find(|j| j["jobid"] == urgent)).map(|j| j["status"].clone());
+    assert_eq!(st, Some(serde_json::json!("is waiting for higher priority jobs to finish")), "{v}");
+    c.json(&format!("cancel jobid={slow}")).await?;
+    let st = crate::cluster::wait_job(&mut c, slow).await?;
+    let log = crate::cluster::joblog(&mut c, slow).await;
+    let ll = c.json(&format!("llist jobid={slow}")).await?;
+    let msgs = c.command(".api 0").await.and(c.command("messages").await)?.text;
+    assert_eq!(st, "A", "{log}\n{ll}\n{msgs}");
+    // Now the urgent job runs; cancel it too once it runs (same 64 GiB file).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = c.json("status director").await?;
+        if v["running"].as_array().is_some_and(|a| a.iter().any(|j| j["jobid"] == urgent && j["status"] == "is running")) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("job {urgent} never started after the other ended: {v}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    c.json(&format!("cancel jobid={urgent}")).await?;
+    let st = crate::cluster::wait_job(&mut c, urgent).await?;
+    let log = crate::cluster::joblog(&mut c, urgent).await;
+    assert_eq!(st, "A", "{log}");
     cl.stop().await;
     Ok(())
 }

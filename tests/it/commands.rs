@@ -55,7 +55,7 @@ fn commas(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -117,7 +117,7 @@ async fn list_jobs_filters_and_formats_after_two_backups() -> Result<()> {
     // The plain listing: 10 keys, all strings, oldest first.
     let v = c.json("list jobs").await?;
     let jobs = v["jobs"].as_array().context("jobs array")?;
-    assert_eq!(jobids(&v["jobs"]), [f.clone(), i.clone()], "{v}");
+    assert_eq!(jobids(&v["jobs"]), [f.as_str(), i.as_str()], "{v}");
     let keys: Vec<&str> = jobs[0].as_object().context("object")?.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -133,34 +133,34 @@ async fn list_jobs_filters_and_formats_after_two_backups() -> Result<()> {
     assert!(d.len() == 8 && d.as_bytes()[2] == b':' && d.as_bytes()[5] == b':', "duration HH:MM:SS: {d}");
 
     // Filters.
-    assert_eq!(list_jobids(&mut c, "list jobs job=backup").await?, [f.clone(), i.clone()]);
-    assert_eq!(list_jobids(&mut c, "list job=backup").await?, [f.clone(), i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs job=backup").await?, [f.as_str(), i.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list job=backup").await?, [f.as_str(), i.as_str()]);
     assert!(list_jobids(&mut c, "list jobs job=RestoreFiles").await?.is_empty());
-    assert_eq!(list_jobids(&mut c, "list jobs client=test-fd").await?, [f.clone(), i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs client=test-fd").await?, [f.as_str(), i.as_str()]);
     let e = json_err(&mut c, "list jobs client=no-such-fd").await?;
     assert_eq!(e, ["invalid client argument: no-such-fd\n"]);
-    assert_eq!(list_jobids(&mut c, "list jobs jobstatus=T").await?, [f.clone(), i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs jobstatus=T").await?, [f.as_str(), i.as_str()]);
     assert!(list_jobids(&mut c, "list jobs jobstatus=E,f").await?.is_empty());
-    assert_eq!(list_jobids(&mut c, "list jobs level=F").await?, [f.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs joblevel=Incremental").await?, [i.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs jobtype=B").await?, [f.clone(), i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs level=F").await?, [f.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs joblevel=Incremental").await?, [i.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs jobtype=B").await?, [f.as_str(), i.as_str()]);
     assert!(list_jobids(&mut c, "list jobs jobtype=R").await?.is_empty());
     // Full and Incremental went to different pools, so to different volumes. As in
     // Bareos the number after the label format is MAX(MediaId) + 1 over all pools.
-    assert_eq!(list_jobids(&mut c, "list jobs volume=Full-0001").await?, [f.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs volume=Incremental-0002").await?, [i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs volume=Full-0001").await?, [f.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs volume=Incremental-0002").await?, [i.as_str()]);
     assert!(list_jobids(&mut c, "list jobs volume=Nothing-0001").await?.is_empty());
-    assert_eq!(list_jobids(&mut c, "list jobs pool=Incremental").await?, [i.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs days=1").await?, [f.clone(), i.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs hours=1").await?, [f.clone(), i.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs last").await?, [i.clone()], "last = newest job per name");
-    assert_eq!(list_jobids(&mut c, "list jobs limit=1").await?, [f.clone()]);
-    assert_eq!(list_jobids(&mut c, "list jobs limit=1 offset=1").await?, [i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs pool=Incremental").await?, [i.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs days=1").await?, [f.as_str(), i.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs hours=1").await?, [f.as_str(), i.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs last").await?, [i.as_str()], "last = newest job per name");
+    assert_eq!(list_jobids(&mut c, "list jobs limit=1").await?, [f.as_str()]);
+    assert_eq!(list_jobids(&mut c, "list jobs limit=1 offset=1").await?, [i.as_str()]);
     assert!(list_jobids(&mut c, "list jobs limit=5 offset=2").await?.is_empty());
-    assert_eq!(list_jobids(&mut c, "list jobs reverse").await?, [i.clone(), f.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs reverse").await?, [i.as_str(), f.as_str()]);
     assert_eq!(c.json("list jobs count").await?, serde_json::json!({"jobs":[{"count":"2"}]}));
     assert_eq!(c.json("list jobs level=F count").await?, serde_json::json!({"jobs":[{"count":"1"}]}));
-    assert_eq!(list_jobids(&mut c, &format!("list jobid={i}")).await?, [i.clone()]);
+    assert_eq!(list_jobids(&mut c, &format!("list jobid={i}")).await?, [i.as_str()]);
 
     // llist: the 26 keys of protocol.md §4.6, in order, all strings.
     let v = c.json(&format!("llist jobid={f}")).await?;
@@ -232,18 +232,18 @@ async fn catalog_listings_backups_files_logs_volumes_and_status() -> Result<()> 
     let where_ = cl.path("restored");
     let restore = run_and_expect(&mut c, &format!("restore jobid={full} all done yes where={}", where_.display()), &["T"]).await?;
     assert!(where_.join(data.strip_prefix("/")?).join("sub/b.bin").exists(), "the restore worked");
-    let (f, i, r) = (full.to_string(), inc.to_string(), restore.to_string());
+    let (f, i) = (full.to_string(), inc.to_string());
 
     // list backups: Backup (and Archive) jobs of the client with status T/W.
     let v = c.json("list backups client=test-fd").await?;
-    assert_eq!(jobids(&v["backups"]), [f.clone(), i.clone()], "not the restore: {v}");
+    assert_eq!(jobids(&v["backups"]), [f.as_str(), i.as_str()], "not the restore: {v}");
     assert_eq!(v["backups"][0].as_object().map(|o| o.len()), Some(10), "list jobs columns: {v}");
     let v = c.json("list backups client=test-fd order=desc").await?;
-    assert_eq!(jobids(&v["backups"]), [i.clone(), f.clone()], "{v}");
+    assert_eq!(jobids(&v["backups"]), [i.as_str(), f.as_str()], "{v}");
     let v = c.json("list backups client=test-fd level=F").await?;
-    assert_eq!(jobids(&v["backups"]), [f.clone()], "{v}");
+    assert_eq!(jobids(&v["backups"]), [f.as_str()], "{v}");
     let v = c.json("list backups client=test-fd fileset=TestSet limit=1").await?;
-    assert_eq!(jobids(&v["backups"]), [f.clone()], "{v}");
+    assert_eq!(jobids(&v["backups"]), [f.as_str()], "{v}");
     let v = c.json("list backups client=test-fd jobstatus=E").await?;
     assert_eq!(v, serde_json::json!({"backups":[]}));
     let v = c.json("llist backups client=test-fd").await?;
@@ -255,9 +255,9 @@ async fn catalog_listings_backups_files_logs_volumes_and_status() -> Result<()> 
     assert!(t.contains(&format!("JobId {i}")), "{t}");
     let v = c.json("list backups client=test-fd").await?;
     let rows = v["backups"].as_array().context("backups")?;
-    assert_eq!(jobids(&v["backups"]), [f.clone(), i.clone()], "{v}");
+    assert_eq!(jobids(&v["backups"]), [f.as_str(), i.as_str()], "{v}");
     assert_eq!((rows[0]["type"].as_str(), rows[1]["type"].as_str()), (Some("B"), Some("A")), "{v}");
-    assert_eq!(list_jobids(&mut c, "list jobs jobtype=A").await?, [i.clone()]);
+    assert_eq!(list_jobids(&mut c, "list jobs jobtype=A").await?, [i.as_str()]);
     let t = text(&mut c, "list backups client=test-fd").await?;
     let (header, rows) = table(&t)?;
     assert_eq!(rows.len(), 2, "{t}");
@@ -414,12 +414,11 @@ async fn catalog_listings_backups_files_logs_volumes_and_status() -> Result<()> 
     let v = c.json("list backups client=test-fd").await?;
     assert!(!jobids(&v["backups"]).contains(&failed.to_string()), "{v}");
     let v = c.json("list backups client=test-fd jobstatus=f,E").await?;
-    assert_eq!(jobids(&v["backups"]), [failed.to_string()], "{v}");
-    assert_eq!(list_jobids(&mut c, "list jobs jobstatus=f,E").await?, [failed.to_string()]);
+    assert_eq!(jobids(&v["backups"]), [failed.to_string().as_str()], "{v}");
+    assert_eq!(list_jobids(&mut c, "list jobs jobstatus=f,E").await?, [failed.to_string().as_str()]);
     let v = c.json("status director").await?;
     let last = v["terminated"].as_array().and_then(|a| a.last()).cloned().unwrap_or_default();
     assert_eq!((last["jobid"].as_u64(), last["status"].as_str()), (Some(failed as u64), Some("Error")), "{v}");
-    let _ = r;
     cl.stop().await;
     Ok(())
 }
@@ -448,7 +447,7 @@ async fn update_volume_and_label() -> Result<()> {
     let second = run_and_expect(&mut c, "run job=backup level=Full yes", &["T"]).await?;
     let v = c.json(&format!("list jobmedia jobid={second}")).await?;
     assert_eq!(v["jobmedia"][0]["volumename"], "Full-0002", "{v}");
-    assert_eq!(list_jobids(&mut c, "list jobs volume=Full-0001").await?, [first.to_string()]);
+    assert_eq!(list_jobids(&mut c, "list jobs volume=Full-0001").await?, [first.to_string().as_str()]);
     assert!(cl.path("storage/Full-0002").exists(), "the volume file was written");
 
     // Retention, maximum jobs.

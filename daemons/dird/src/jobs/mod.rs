@@ -206,6 +206,29 @@ impl JobManager {
                 }
                 v
             };
+            // Priority: a job waits while a job with a lower Priority number waits,
+            // and while jobs of another priority run (unless both allow mixing).
+            let mixed = |name: &str| cfg.job(name).is_some_and(|j| j.allow_mixed_priority);
+            let others: Vec<Arc<JobControl>> = self.active().into_iter().filter(|j| j.jobid != ctl.jobid).collect();
+            let higher_waiting = others.iter().any(|j| {
+                let st = j.status();
+                st != JobStatus::Running && st != JobStatus::WaitStartTime && !st.is_final() && j.spec().priority < spec.priority
+            });
+            let other_running = others.iter().any(|j| {
+                let js = j.spec();
+                j.status() == JobStatus::Running && js.priority != spec.priority && !(mixed(&spec.name) && mixed(&js.name))
+            });
+            if higher_waiting || other_running {
+                if ctl.status() != JobStatus::WaitPriority {
+                    ctl.set_status(JobStatus::WaitPriority);
+                }
+                tokio::select! {
+                    _ = notified => {},
+                    _ = ctl.cancel.cancelled() => return false,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {},
+                }
+                continue;
+            }
             {
                 let Ok(mut in_use) = self.in_use.lock() else { return false };
                 let blocked = limits.iter().find(|(k, max, _)| in_use.get(k).copied().unwrap_or(0) >= *max);

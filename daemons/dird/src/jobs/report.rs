@@ -130,6 +130,8 @@ pub fn termination(t: JobType, s: JobStatus) -> String {
 /// Record the end of a job in the catalog, print the end-of-job report into its
 /// log and return `status`.
 pub async fn finish(state: &Arc<DirState>, ctl: &Arc<JobControl>, status: JobStatus, c: Counts) -> JobStatus {
+    // A job the user cancelled ends Canceled, whatever failed while it was stopping.
+    let status = if ctl.cancel.is_cancelled() && !status.is_ok() { JobStatus::Canceled } else { status };
     let cfg = state.config();
     let spec = ctl.spec();
     let end = state.clock.now_local();

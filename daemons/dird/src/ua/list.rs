@@ -298,15 +298,11 @@ fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Result<Listing, Refu
                     return Ok(Ok(Listing::NoJob));
                 }
         }
-        What::Backups { filter } => {
-            if !client_known(c, &filter.client)? {
-                return Ok(Err(Refusal::NoSuchClient(filter.client.clone())));
-            }
+        What::Backups { filter } if !client_known(c, &filter.client)? => {
+            return Ok(Err(Refusal::NoSuchClient(filter.client.clone())));
         }
-        What::Files { jobid } | What::JobMedia { jobid } | What::JobLog { jobid, .. } => {
-            if !job_known(c, *jobid)? {
-                return Ok(Err(Refusal::NoSuchJob));
-            }
+        What::Files { jobid } | What::JobMedia { jobid } | What::JobLog { jobid, .. } if !job_known(c, *jobid)? => {
+            return Ok(Err(Refusal::NoSuchJob));
         }
         _ => {}
     }

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod dot;
+pub mod estimate;
 pub mod help;
 pub mod jobctl;
 pub mod list;
@@ -277,6 +278,7 @@ async fn dispatch(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         CmdId::Restore => restore::restore(ctx, out).await,
         CmdId::Label => volume::label(ctx, out).await,
         CmdId::Update => volume::update(ctx, out).await,
+        CmdId::Estimate => estimate::estimate(ctx, out).await,
         CmdId::Bvfs | CmdId::NotYet => {
             out.error(format!(
                 "{}: this command is not available in this version of Cairn ({}) yet.\n",

@@ -54,6 +54,7 @@ pub enum CmdId {
     Restore,
     Label,
     Update,
+    Estimate,
     /// Known Bareos command that a later Cairn milestone implements.
     NotYet,
 }
@@ -143,7 +144,7 @@ pub const COMMANDS: &[CommandDef] = &[
     c("delete", NotYet, "Delete volume, pool or job", "[volume=<vol-name> [yes] | volume pool=<pool-name> [yes] | storage storage=<storage-name> | pool=<pool-name> | jobid=<jobid> | jobid=<jobid1,jobid2,...> | jobid=<jobid1-jobid9>]", true, true),
     c("disable", NotYet, "Disable a job/client/schedule", "job=<job-name> client=<client-name> schedule=<schedule-name>", true, true),
     c("enable", NotYet, "Enable a job/client/schedule", "job=<job-name> client=<client-name> schedule=<schedule-name>", true, true),
-    c("estimate", NotYet, "Performs FileSet estimate, listing gives full listing", "fileset=<fileset-name> client=<client-name> level=<level> accurate=<yes/no> job=<job-name> listing", true, true),
+    c("estimate", Estimate, "Performs FileSet estimate, listing gives full listing", "fileset=<fileset-name> client=<client-name> level=<level> accurate=<yes/no> job=<job-name> listing", true, true),
     c("exit", Quit, "Terminate Bconsole session", "", false, false),
     c("export", NotYet, "Export volumes from normal slots to import/export slots", "storage=<storage-name> srcslots=<slot-selection> [ dstslots=<slot-selection> volume=<volume-name> scan ]", true, true),
     c("gui", Gui, "Switch between interactive (gui off) and non-interactive (gui on) mode", "on | off", false, false),
