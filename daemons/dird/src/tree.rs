@@ -179,8 +179,8 @@ impl Tree {
     /// Number of entries and marked entries (files and directories) below `i`.
     pub fn count(&self, i: usize) -> (usize, usize) {
         let sub = self.subtree(i);
-        let total = sub.iter().filter(|&&n| n != 0).count();
-        let marked = sub.iter().filter(|&&n| n != 0 && self.nodes[n].marked).count();
+        let total = sub.iter().filter(|&&n| n != i).count();
+        let marked = sub.iter().filter(|&&n| n != i && self.nodes[n].marked).count();
         (total, marked)
     }
 
