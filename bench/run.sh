@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cairn benchmark (issue 3, "Performance"): see bench/README.md.
 #
-#   bash bench/run.sh [--work DIR] [--quick] [--no-plain] [--no-build]
+#   bash bench/run.sh [--work DIR] [--quick] [--no-plain] [--no-build] [--threads] [--perf]
 #
 # Prints one figure per line ("name value") on stdout; progress goes to stderr.
 # Exits 0 when the run itself worked (targets missed are reported, not fatal).
@@ -13,6 +13,8 @@ WORK="$HERE/work"
 QUICK=0
 PLAIN=1        # also measure Full backups + restores without compression
 BUILD=1
+THREADS=0      # sample the daemons' thread states during each Cairn step (threads.py)
+PERF=0         # perf record the fd and sd during each Cairn step
 JOB_TIMEOUT=${JOB_TIMEOUT:-1200}   # seconds a single console session (job + wait) may take
 
 while [ $# -gt 0 ]; do
@@ -22,7 +24,9 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1; shift ;;
     --no-plain) PLAIN=0; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --threads) THREADS=1; shift ;;
+    --perf) PERF=1; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +67,7 @@ if [ "$avail" -lt "$need" ]; then
 fi
 
 # ---------------------------------------------------------------- build
+if [ "$PERF" = 1 ] && ! command -v perf > /dev/null 2>&1; then log "NOTE: perf not found; --perf ignored"; PERF=0; fi
 if [ "$BUILD" = 1 ]; then
   log "cargo build --release (waits for the target-dir lock if another build runs)"
   (cd "$REPO" && cargo build --release) >&2 || die "cargo build --release failed"
@@ -118,9 +123,14 @@ drop_caches() {
 
 # ---------------------------------------------------------------- processes
 PIDS=()
+DIAG_PIDS=()
 DIR_PID=""; SD_PID=""; FD_PID=""
+THREADS_PID=""
 cleanup() {
   local p
+  if [ -n "$THREADS_PID" ]; then touch "$RUN/logs/threads.stop"; wait "$THREADS_PID" 2>/dev/null || true; fi
+  for p in "${DIAG_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${DIAG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -389,16 +399,49 @@ job_field() {  # $1 jobid, $2 column of `llist jobs` (jobfiles, jobbytes, ...)
   printf 'llist jobid=%s\n' "$1" | console | awk -v k="$2" -F: 'tolower($1) ~ "^ *" k "$" {gsub(/[ ,]/, "", $2); print $2; exit}'
 }
 
+diag_begin() {  # $1 step name: optional thread sampler and perf recorders
+  DIAG_PIDS=()
+  if [ "$THREADS" = 1 ]; then
+    rm -f "$RUN/logs/threads.stop"
+    python3 "$HERE/threads.py" "$RUN/logs/threads-$1.txt" "$RUN/logs/threads.stop" 0.02 \
+      "$FD_PID:fd" "$SD_PID:sd" "$DIR_PID:dir" > "$RUN/logs/threads-$1.best" &
+    THREADS_PID=$!
+  fi
+  if [ "$PERF" = 1 ]; then
+    local d
+    for d in fd sd; do
+      perf record -F 499 -g -o "$RUN/logs/perf-$1-$d.data" -p "$(pid_of $d)" > /dev/null 2>&1 &
+      DIAG_PIDS+=($!)
+    done
+  fi
+}
+diag_end() {  # $1 step name
+  local p d busy thread
+  for p in "${DIAG_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${DIAG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  DIAG_PIDS=()
+  if [ "$THREADS" = 1 ]; then
+    touch "$RUN/logs/threads.stop"
+    wait "$THREADS_PID" || true
+    THREADS_PID=""
+    while read -r d busy thread; do
+      fig "$1.$d.busiest_thread_pct" "$busy ($thread)"
+    done < "$RUN/logs/threads-$1.best"
+  fi
+}
+
 cairn_step() {  # $1 figure prefix, $2 console command, $3 bytes, $4 files, $5 read-limit key, $6 tar key
   local name=$1
   log "cairn: $name ($2)"
   drop_caches
   acct_begin
+  diag_begin "$name"
   local t0 t1
   t0=$(now)
   run_and_wait "$2"
   t1=$(now)
   ELAPSED=$(calc "$t1 - $t0" 3)
+  diag_end "$name"
   acct_end "$name"
   check_job "$JOBID" "$name"
   SEC[$name]=$ELAPSED

@@ -535,10 +535,21 @@ impl Visitor for Backup {
     fn dir_end(&mut self, e: &Entry<'_>) {
         let pb = e.path.as_os_str().as_bytes();
         self.ctl.add(&self.ctl.examined, 1);
-        if let Some(acc) = self.accurate.as_mut()
-            && let Some(x) = acc.get_mut(norm_key(pb))
-        {
-            x.seen = true;
+        // Like files, an unchanged directory is not saved again by an Incremental or
+        // Differential (Bareos: FT_DIRNOCHG); the Full's entry serves restores.
+        let changed = match self.accurate.as_mut() {
+            Some(acc) => match acc.get_mut(norm_key(pb)) {
+                Some(x) => {
+                    x.seen = true;
+                    let old = *x;
+                    accurate_changed(&e.opts.accurate, &old, e.md)
+                }
+                None => true,
+            },
+            None => self.sel.wants(e.md, e.opts),
+        };
+        if !changed {
+            return;
         }
         let fi = self.take_fi();
         let mut p = pb.to_vec();

@@ -566,7 +566,7 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
         Ok(c) => c,
         Err(e) => {
             report::job_msg(state, ctl, MsgType::Fatal, &format!("Failed to connect to Client \"{}\" at {}:{}: {e}\n", client.name, client.address, client.port)).await;
-            ctl.cancel.cancel();
+            // Tell the SD to drop the job (not the user's cancel: the job failed).
             let _ = sd.send_text("cancel\n").await;
             return report::finish(state, ctl, JobStatus::FatalError, Counts::default()).await;
         }
@@ -610,7 +610,6 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
     if let Err(e) = fd_setup {
         report::job_msg(state, ctl, MsgType::Fatal, &format!("{e}\n")).await;
         let _ = sd.send_text("cancel\n").await;
-        ctl.cancel.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(10), async {
             let mut sink = AttrSink::new(ctl.jobid);
             serve_sd_channel(state, ctl, &mut sd, &mut sink).await
