@@ -22,11 +22,19 @@ pub struct ClusterOpts {
     /// Extra Job directives for the backup job.
     pub job_extra: String,
     pub sd_devices: u32,
+    /// Extra director resources appended to the configuration.
+    pub extra_resources: String,
 }
 
 impl Default for ClusterOpts {
     fn default() -> Self {
-        ClusterOpts { include: String::new(), full_pool_extra: String::new(), job_extra: String::new(), sd_devices: 1 }
+        ClusterOpts {
+            include: String::new(),
+            full_pool_extra: String::new(),
+            job_extra: String::new(),
+            sd_devices: 1,
+            extra_resources: String::new(),
+        }
     }
 }
 
@@ -147,12 +155,14 @@ Job {{
   Messages = Standard
   Where = "{restores}"
 }}
+{extra}
 "#,
                 work = r.join("work-dir").display(),
                 full_extra = o.full_pool_extra,
                 include = o.include,
                 job_extra = o.job_extra,
                 restores = r.join("restores").display(),
+                extra = o.extra_resources,
             ),
         )?;
         let dir = cairn_dird::start(cairn_dird::StartOptions::new(r.join("dir.conf"))).await.context("starting the director")?;

@@ -2,10 +2,12 @@
 //! directories, driven over the real protocol.
 
 mod backup_restore;
+mod client_initiated;
 mod cli;
 mod cluster;
 mod commands;
 mod director;
 mod python;
+mod runscripts;
 mod support;
 mod transcripts;

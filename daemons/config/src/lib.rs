@@ -28,6 +28,7 @@ pub mod model;
 pub mod parser;
 pub mod print;
 pub mod resource;
+pub mod schedule;
 pub mod schema;
 pub mod validate;
 pub mod value;
@@ -46,6 +47,7 @@ pub use model::fd::{FdClientRes, FdDirectorRes, FileDaemonConfig};
 pub use model::sd::{AutochangerRes, DeviceRes, NdmpRes, SdDirectorRes, SdStorageRes, StorageDaemonConfig};
 pub use model::{Acl, Acls, DestKind, ListenAddr, MessagesRes, MsgDestination, Password, TlsSettings};
 pub use resource::{Directive, Resource, ResourceSet};
+pub use schedule::{RunSpec, parse_run, runs_between};
 pub use schema::{Component, Support, schema_json};
 pub use value::Value;
 

@@ -147,6 +147,44 @@ pub(crate) fn check_resources(set: &ResourceSet, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    check_run_references(set, &exists, diags);
+}
+
+/// The Pool / Storage / Messages overrides of Schedule `Run =` lines must name resources.
+fn check_run_references(set: &ResourceSet, exists: &dyn Fn(&str, &str) -> bool, diags: &mut Vec<Diagnostic>) {
+    if set.component != Component::Director {
+        return;
+    }
+    for r in set.resources.iter().filter(|r| r.type_name == "Schedule") {
+        for d in r.directives.iter().filter(|d| d.name == "Run") {
+            let Value::List(lines) = &d.value else { continue };
+            for line in lines {
+                // Syntax errors were reported when the value was parsed.
+                let Ok(run) = crate::schedule::parse_run(line) else { continue };
+                let refs = [
+                    ("Pool", &run.pool),
+                    ("Pool", &run.full_pool),
+                    ("Pool", &run.incremental_pool),
+                    ("Pool", &run.differential_pool),
+                    ("Pool", &run.next_pool),
+                    ("Storage", &run.storage),
+                    ("Messages", &run.messages),
+                ];
+                for (target, name) in refs {
+                    let Some(name) = name else { continue };
+                    if !exists(target, name) {
+                        diags.push(Diagnostic::at(
+                            &d.pos,
+                            format!(
+                                "Could not find specified {target} Resource: {name} (Run = \"{line}\" of Schedule \"{}\")",
+                                r.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Per-daemon resource count rules.

@@ -119,7 +119,7 @@ pub(crate) fn raw_join(toks: &[Token]) -> String {
     s
 }
 
-/// Like [`raw_join`] but quoted words containing blanks are re-quoted (schedule Run lines).
+/// Like [`raw_join`] but quoted words are re-quoted (schedule Run lines: `MaxRunSchedTime` must stay quoted).
 fn raw_join_quoted(toks: &[Token]) -> String {
     if let [Token { quoted: true, text, .. }] = toks {
         return text.clone();
@@ -132,7 +132,7 @@ fn raw_join_quoted(toks: &[Token]) -> String {
                 if prev_word {
                     s.push(' ');
                 }
-                if t.quoted && (t.text.contains(char::is_whitespace) || t.text.is_empty()) {
+                if t.quoted {
                     s.push('"');
                     s.push_str(&t.text.replace('\\', "\\\\").replace('"', "\\\""));
                     s.push('"');
@@ -409,7 +409,12 @@ pub(crate) fn parse_value(ctx: &mut ValueCtx, toks: &[Token]) -> Result<Value, D
             }
             Ok(Value::List(vec![s]))
         }
-        DataType::Run => Ok(Value::List(vec![raw_join_quoted(toks)])),
+        DataType::Run => {
+            let raw = raw_join_quoted(toks);
+            crate::schedule::parse_run(&raw)
+                .map_err(|e| Diagnostic::at(ctx.key_pos, format!("Invalid Run directive \"{raw}\": {e}")))?;
+            Ok(Value::List(vec![raw]))
+        }
         DataType::U32 => parse_int(ctx, toks, 0, u32::MAX as i64, "a positive integer"),
         DataType::I32 => parse_int(ctx, toks, i32::MIN as i64, i32::MAX as i64, "an integer"),
         DataType::U16 => parse_int(ctx, toks, 0, u16::MAX as i64, "a positive integer"),

@@ -109,6 +109,12 @@ fn check_director(cfg: &DirectorConfig) {
 
     let wc = cfg.schedule("WeeklyCycle").expect("schedule");
     assert_eq!(wc.runs, vec!["Full 1st sat at 21:00", "Differential 2nd-5th sat at 21:00", "Incremental mon-fri at 21:00"]);
+    assert_eq!(wc.runs_parsed.len(), 3);
+    assert_eq!(wc.runs_parsed[0], parse_run("Full 1st sat at 21:00").expect("parses"));
+    assert_eq!(wc.runs_parsed[0].level, Some(JobLevel::Full));
+    assert_eq!(wc.runs_parsed[1].level, Some(JobLevel::Differential));
+    assert_eq!(wc.runs_parsed[2].weekdays, 0b0111110);
+    assert_eq!((wc.runs_parsed[2].hours, wc.runs_parsed[2].minute), (1 << 21, 0));
     assert!(wc.enabled);
 
     let daemon = cfg.messages_res("Daemon").expect("messages");
@@ -628,4 +634,74 @@ fn locate_variants() {
     std::fs::write(tmp.path().join("cairn-fd.conf"), "Client { Name = x }\n").expect("write");
     let l = load_filedaemon(tmp.path()).expect("cairn name accepted");
     assert_eq!(l.config.client.name, "x");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule Run lines
+
+#[test]
+fn schedule_run_lines_parsed() {
+    let l = dir_cfg(
+        "Pool {\n  Name = Monthly\n  PoolType = Backup\n}\nStorage {\n  Name = File\n  Address = h\n  Password = p\n  Device = d\n  MediaType = m\n}\n\
+         Schedule {\n  Name = s\n  Run = Level=Full Pool = Monthly Storage=File Messages=Standard 1st sun at 2:05\n  Run = Level=Incremental MaxRunSchedTime=\"30min\" Accurate=yes on 2-31 at 2:05\n  Run = \"Full last fri at 9:00pm\"\n}\n",
+    )
+    .expect("loads");
+    let s = l.config.schedule("s").expect("schedule");
+    assert_eq!(
+        s.runs,
+        vec![
+            "Level=Full Pool=Monthly Storage=File Messages=Standard 1st sun at 2:05",
+            "Level=Incremental MaxRunSchedTime=\"30min\" Accurate=yes on 2-31 at 2:05",
+            "Full last fri at 9:00pm"
+        ]
+    );
+    assert_eq!(s.runs_parsed.len(), 3);
+    assert_eq!(s.runs_parsed[0].pool.as_deref(), Some("Monthly"));
+    assert_eq!(s.runs_parsed[0].storage.as_deref(), Some("File"));
+    assert_eq!(s.runs_parsed[0].messages.as_deref(), Some("Standard"));
+    assert_eq!(s.runs_parsed[1].max_run_sched_time, Some(1800));
+    assert_eq!(s.runs_parsed[1].accurate, Some(true));
+    assert!(s.runs_parsed[2].last_7_days);
+    assert_eq!((s.runs_parsed[2].hours, s.runs_parsed[2].minute), (1 << 21, 0));
+
+    // `show` output re-reads to the same Run lines (quoted MaxRunSchedTime survives).
+    let text = l.config.resources.to_config_text(Some(("schedule", None)), false, false);
+    let again = dir_cfg(&format!("Pool {{\n  Name = Monthly\n  PoolType = Backup\n}}\nStorage {{\n  Name = File\n  Address = h\n  Password = p\n  Device = d\n  MediaType = m\n}}\n{text}"))
+        .expect("reloads");
+    let s2 = again.config.schedule("s").expect("schedule");
+    assert_eq!(s2.runs, s.runs);
+    assert_eq!(s2.runs_parsed, s.runs_parsed);
+}
+
+#[test]
+fn schedule_run_errors_name_the_directive() {
+    // The second Run line is bad: the error points at its `Run` keyword (line 4, column 3).
+    let e = first_error(dir_cfg("Schedule {\n  Name = s\n  Run = Full at 21:00\n  Run = Full 32 at 1:00\n}\n"));
+    assert!(e.starts_with("t.conf:4:3: "), "{e}");
+    assert!(e.contains("Day number out of range (1-31): 32"), "{e}");
+    for (line, want) in [
+        ("Full w54", "Week number out of range (0-53): w54"),
+        ("Full funday at 1:00", "Job type field: funday in run record not found"),
+        ("Full 21:00", "Time must be preceded by keyword AT"),
+        ("Full at 25:00", "Bad time specification: 25:00"),
+        ("Level=Full MaxRunSchedTime=30min at 1:00", "MaxRunSchedTime expects a quoted string, got: 30min"),
+    ] {
+        let e = first_error(dir_cfg(&format!("Schedule {{\n  Name = s\n    Run = {line}\n}}\n")));
+        assert!(e.starts_with("t.conf:3:5: "), "{line}: {e}");
+        assert!(e.contains(want), "{line}: {e}");
+    }
+    // Overrides must name existing resources.
+    let e = first_error(dir_cfg("Schedule {\n  Name = s\n  Run = Pool=Nope Full at 1:00\n}\n"));
+    assert!(e.starts_with("t.conf:3:3: ") && e.contains("Could not find specified Pool Resource: Nope"), "{e}");
+    let e = first_error(dir_cfg("Schedule {\n  Name = s\n  Run = Storage=Nope at 1:00\n}\n"));
+    assert!(e.contains("Could not find specified Storage Resource: Nope"), "{e}");
+}
+
+#[test]
+fn schedule_run_is_acted() {
+    let s = schema_json(Component::Director);
+    assert_eq!(s["resource"]["bareos-dir"]["Schedule"]["Run"]["cairn_support"], "acted");
+    assert_eq!(s["resource"]["bareos-dir"]["Job"]["Schedule"]["cairn_support"], "acted");
+    let l = dir_cfg("Schedule {\n  Name = s\n  Run = Full mon at 1:00\n}\n").expect("loads");
+    assert!(!l.warnings.iter().any(|w| w.message.contains("\"Run\"")), "{:?}", l.warnings);
 }

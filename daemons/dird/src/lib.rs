@@ -12,6 +12,7 @@
 
 pub mod acl;
 pub mod catalog_actor;
+pub mod client_conn;
 pub mod jobs;
 pub mod msgs;
 pub mod server;
@@ -156,10 +157,12 @@ pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
     sync::sync_resources(&catalog, &cfg).await?;
     let max_consoles = cfg.director.maximum_console_connections.max(1) as usize;
     let listen = cfg.director.listen.clone();
-    let state = Arc::new(DirState::new(cfg, loaded.warnings, opts.config_path.clone(), catalog, opts.clock.clone()));
+    let (job_tx, job_rx) = tokio::sync::mpsc::unbounded_channel();
+    let state = Arc::new(DirState::new(cfg, loaded.warnings, opts.config_path.clone(), catalog, opts.clock.clone(), job_tx));
     let shutdown = Shutdown::new();
     let mut addrs = Vec::new();
     let mut tasks = Vec::new();
+    tokio::spawn(jobs::dispatcher(state.clone(), job_rx));
     for l in listen {
         let listener = server::bind(&l).await?;
         let addr = listener.local_addr().map_err(DirdError::Io)?;

@@ -1,5 +1,6 @@
 //! The director's listener: classify each new connection (TLS ClientHello,
-//! console Hello, client-initiated file daemon) and hand it to its handler.
+//! console Hello, client-initiated file daemon) and hand it to its handler
+//! (`session` for consoles, `client_conn` for file daemons).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -78,10 +79,9 @@ pub async fn handle_connection(state: Arc<DirState>, stream: TcpStream, peer: So
         Ok(Hello::Console { name, protocol, .. }) => {
             crate::session::run_console(state, c, name, protocol, token).await;
         }
-        Ok(Hello::Client { name, .. }) => {
-            tracing::warn!(%peer, client = %name, "client-initiated connection refused: not supported by this director yet");
-            let _ = c.send_text("1999 Client initiated connections are not supported by this director yet.\n").await;
-            c.close().await;
+        Ok(Hello::Client { name, fd_protocol, .. }) => {
+            // Client-initiated file daemon (PROTOCOL.md §5.5): authenticate and park.
+            crate::client_conn::accept(state, c, peer, name, fd_protocol, token).await;
         }
         Ok(Hello::Director { name, .. }) => {
             tracing::warn!(%peer, director = %name, "director-to-director connection refused");

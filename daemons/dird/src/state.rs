@@ -23,14 +23,27 @@ pub struct ConsoleInfo {
 }
 
 /// A file daemon connected to the director on its own initiative
-/// ("Connection From Client To Director").
+/// ("Connection From Client To Director"), parked in `DirState::client_connections`
+/// until a job takes it (see `crate::client_conn`).
 #[derive(Debug, Clone)]
 pub struct ClientConnection {
     pub name: String,
     pub connected: DateTime<Local>,
     pub protocol_version: u32,
     pub authenticated: bool,
+    /// The FD's address, for logs.
+    pub peer: String,
+    /// Unique per parked connection (a replacement gets a new id).
+    pub id: u64,
+    /// Asks the task watching the parked connection to hand it over; dropping every
+    /// sender (removing the entry) makes that task close the connection.
+    pub handover: ClientHandover,
 }
+
+/// The request channel of a parked client connection: send a oneshot sender, get
+/// the connection back on it.
+pub type ClientHandover =
+    tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<cairn_proto::Conn>>;
 
 /// Everything the director's tasks share.
 #[derive(Debug)]
@@ -48,6 +61,8 @@ pub struct DirState {
     pub client_connections: Mutex<Vec<ClientConnection>>,
     pub jobs: crate::jobs::JobManager,
     restore_seq: AtomicU64,
+    /// Submitted jobs go to the dispatcher task.
+    pub job_tx: tokio::sync::mpsc::UnboundedSender<Arc<crate::jobs::JobControl>>,
 }
 
 /// Upper bound of queued console messages (oldest dropped first).
@@ -60,6 +75,7 @@ impl DirState {
         config_path: PathBuf,
         catalog: CatalogHandle,
         clock: Arc<dyn Clock>,
+        job_tx: tokio::sync::mpsc::UnboundedSender<Arc<crate::jobs::JobControl>>,
     ) -> Self {
         let started = clock.now_local();
         DirState {
@@ -76,6 +92,7 @@ impl DirState {
             client_connections: Mutex::new(Vec::new()),
             jobs: crate::jobs::JobManager::new(),
             restore_seq: AtomicU64::new(1),
+            job_tx,
         }
     }
 

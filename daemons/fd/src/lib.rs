@@ -33,9 +33,14 @@
 //!   (`i p n u g s a m c M C A`) are honoured, default `mcs`.
 //! * `estimate listing` prints the ctime like Bareos's `attr_to_ls_output`.
 //! * One reader thread per job (MaximumWorkersPerJob is not used yet).
+//! * Client-initiated connections ([`client_initiated`]): the FD dials each
+//!   Director with `Connection From Client To Director = yes` and keeps a connection
+//!   parked there; it still listens on its own port for other directors (a Director
+//!   with `Connection From Director To Client = no` is refused there).
 
 pub mod attrs;
 pub mod backup;
+pub mod client_initiated;
 pub mod codec;
 pub mod fileset;
 pub mod job;
@@ -150,6 +155,11 @@ pub async fn start(opts: StartOptions) -> Result<FileDaemon, FdError> {
             })
             .await;
         }));
+    }
+    // Directors this client dials itself (Connection From Client To Director).
+    for d in state.config().directors.iter().filter(|d| d.connection_from_client_to_director) {
+        let (st, dir, token) = (state.clone(), d.clone(), shutdown.token());
+        tasks.push(tokio::spawn(client_initiated::run_link(st, dir, token)));
     }
     tracing::info!(addrs = ?addrs, "file daemon started");
     Ok(FileDaemon { addrs, shutdown, tasks, state })

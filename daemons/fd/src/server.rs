@@ -89,6 +89,14 @@ pub async fn handle_connection(state: Arc<FdState>, stream: TcpStream, peer: Soc
         refuse(c).await;
         return;
     };
+    if !dir.connection_from_director_to_client {
+        // As Bareos: this director may only reach us over the connection we open
+        // ourselves (Connection From Client To Director).
+        tracing::warn!(%peer, director = %name, "connection from director refused: Connection From Director To Client = no");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        refuse(c).await;
+        return;
+    }
     let key = dir.password.0.clone();
     let own = format!("R_CLIENT::{}", cfg.client.name);
     match tokio::time::timeout(HELLO_TIMEOUT, auth::cram_as_server(&mut c, &key, &own)).await {
@@ -104,10 +112,24 @@ pub async fn handle_connection(state: Arc<FdState>, stream: TcpStream, peer: Soc
         return;
     }
     let monitor = dir.monitor;
+    serve_director(state, c, monitor, None, token).await;
+}
+
+/// Run the director command loop on an authenticated connection until the
+/// director ends it, the connection drops or `token` is cancelled. `first` is a
+/// packet already read from the connection (a client-initiated connection reads
+/// the director's first command while it waits for work).
+pub async fn serve_director(
+    state: Arc<FdState>,
+    c: Conn,
+    monitor: bool,
+    first: Option<Packet>,
+    token: CancellationToken,
+) {
     let mut s = Session::new(state, c, monitor);
     tokio::select! {
         _ = token.cancelled() => {}
-        _ = s.run() => {}
+        _ = s.run(first) => {}
     }
     if let Some(ctl) = s.job.take() {
         // a session that ended without its job finishing
@@ -159,11 +181,14 @@ impl Session {
         }
     }
 
-    async fn run(&mut self) {
+    async fn run(&mut self, mut first: Option<Packet>) {
         loop {
-            let p = match self.dir.recv_timeout(COMMAND_TIMEOUT).await {
-                Ok(Some(p)) => p,
-                _ => break,
+            let p = match first.take() {
+                Some(p) => p,
+                None => match self.dir.recv_timeout(COMMAND_TIMEOUT).await {
+                    Ok(Some(p)) => p,
+                    _ => break,
+                },
             };
             let line = match p {
                 Packet::Data(b) => String::from_utf8_lossy(&b).trim_end_matches(['\n', '\r', '\0']).to_string(),

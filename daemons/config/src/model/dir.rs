@@ -7,6 +7,7 @@ use cairn_types::{JobLevel, JobType};
 use super::{Acls, ListenAddr, MessagesRes, Password, TlsSettings, View, messages_res};
 use crate::error::Diagnostic;
 use crate::resource::{Directive, ResourceSet};
+use crate::schedule::{RunSpec, parse_run};
 use crate::schema::{Component, DataType, Shortcut};
 use crate::value::Value;
 
@@ -434,8 +435,10 @@ pub struct FileSetRes {
 pub struct ScheduleRes {
     pub name: String,
     pub description: Option<String>,
-    /// Raw `Run =` specifications, validated by the scheduler.
+    /// Raw `Run =` specifications as written (normalised spacing), for `show`.
     pub runs: Vec<String>,
+    /// The same lines parsed (`runs_parsed[i]` is `runs[i]`); see [`crate::schedule`].
+    pub runs_parsed: Vec<RunSpec>,
     pub enabled: bool,
 }
 
@@ -851,6 +854,21 @@ fn fileset_res(v: &View) -> FileSetRes {
     }
 }
 
+fn schedule_res(v: &View, diags: &mut Vec<Diagnostic>) -> ScheduleRes {
+    let runs = v.list("Run");
+    let mut runs_parsed = Vec::with_capacity(runs.len());
+    for raw in &runs {
+        match parse_run(raw) {
+            Ok(r) => runs_parsed.push(r),
+            Err(e) => {
+                let pos = v.dirs.iter().find(|d| d.name == "Run").map_or(v.pos, |d| &d.pos);
+                diags.push(Diagnostic::at(pos, format!("Invalid Run directive \"{raw}\": {e}")));
+            }
+        }
+    }
+    ScheduleRes { name: v.string("Name"), description: v.str("Description"), runs, runs_parsed, enabled: v.bool("Enabled") }
+}
+
 /// Build the typed director model; `effective` yields each Job/JobDefs's inherited directive list.
 pub(crate) fn build(
     set: ResourceSet,
@@ -890,12 +908,7 @@ pub(crate) fn build(
                 }
             }
             "FileSet" => filesets.push(fileset_res(&v)),
-            "Schedule" => schedules.push(ScheduleRes {
-                name: v.string("Name"),
-                description: v.str("Description"),
-                runs: v.list("Run"),
-                enabled: v.bool("Enabled"),
-            }),
+            "Schedule" => schedules.push(schedule_res(&v, diags)),
             "Messages" => messages.push(messages_res(&v)),
             "Console" => consoles.push(ConsoleRes {
                 name: v.string("Name"),

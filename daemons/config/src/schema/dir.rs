@@ -311,7 +311,7 @@ static FILESET_ITEMS: &[DirectiveDef] = &[
 static SCHEDULE_ITEMS: &[DirectiveDef] = &[
     d("Name", T::Name, "schedule name").req().acted(),
     d("Description", T::Str, "free text").acted(),
-    d("Run", T::Run, "run specification (repeatable)"),
+    d("Run", T::Run, "run specification (repeatable)").acted(),
     d("Enabled", T::Bool, "disable the schedule").def("yes"),
 ];
 

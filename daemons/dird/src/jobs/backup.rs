@@ -594,6 +594,10 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
         fd.send(Packet::text(json)).await.map_err(|e| e.to_string())?;
         fd.send_signal(Signal::Eod).await.map_err(|e| e.to_string())?;
         expect(&mut fd, "2000 OK include", "Client refused the FileSet").await?;
+        for line in crate::jobs::runscript::client_script_lines(state, ctl) {
+            fd.send_text(line).await.map_err(|e| e.to_string())?;
+            expect(&mut fd, "2000 OK RunScript", "Client refused a RunScript").await?;
+        }
         if accurate && since.is_some() {
             send_accurate_list(state, ctl, &mut fd, &spec).await?;
         }
@@ -631,6 +635,9 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
     fd.close().await;
 
     let status = final_status(ctl, &fd_out.end, &sd_out.end);
+    if let Ok(mut v) = ctl.volumes.lock() {
+        *v = sd_out.volumes.clone();
+    }
     let counts = Counts {
         fd_files: fd_out.end.as_ref().map(|e| e.files).unwrap_or(0),
         fd_bytes: fd_out.end.as_ref().map(|e| e.bytes).unwrap_or(0),

@@ -26,9 +26,34 @@ pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, Pr
     Ok(c)
 }
 
-/// Connect and authenticate to a file daemon; returns the connection and the
-/// FD's hello line.
+/// An authenticated connection to a file daemon: the client's parked
+/// client-initiated connection when it has one (already authenticated: the caller
+/// goes on with its command, no Hello), else a new one the director dials. A
+/// client with `Connection From Director To Client = no` is not dialed: the
+/// director waits up to `FD Connect Timeout` for it to connect.
 pub async fn connect_fd(cfg: &DirectorConfig, c: &ClientRes) -> Result<Conn, ProtoError> {
+    use crate::client_conn;
+    if c.connection_from_client_to_director
+        && let Some(conn) = client_conn::take_for(cfg, &c.name).await
+    {
+        return Ok(conn);
+    }
+    if !c.connection_from_director_to_client {
+        let refused = |why: String| ProtoError::Connect { addr: format!("client \"{}\"", c.name), source: std::io::Error::other(why) };
+        if !c.connection_from_client_to_director {
+            return Err(refused(
+                "connecting to this client is not allowed (Connection From Director To Client = no and Connection From Client To Director = no)".into(),
+            ));
+        }
+        let wait = Duration::from_secs(cfg.director.fd_connect_timeout.max(1));
+        return match client_conn::wait_for(cfg, &c.name, wait).await {
+            Some(conn) => Ok(conn),
+            None => Err(refused(format!(
+                "the client did not connect to the director within {}s (Connection From Director To Client = no: the director does not dial it)",
+                wait.as_secs()
+            ))),
+        };
+    }
     let name = &cfg.director.name;
     let (conn, _) = dial(
         &c.address,

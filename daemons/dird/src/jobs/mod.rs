@@ -9,6 +9,7 @@ pub mod fileset;
 pub mod links;
 pub mod report;
 pub mod restore;
+pub mod runscript;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +56,8 @@ pub struct JobControl {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     pub cancel: CancellationToken,
+    /// Volumes written (for `%V` and reports).
+    pub volumes: Mutex<Vec<String>>,
 }
 
 impl JobControl {
@@ -321,12 +324,23 @@ pub async fn submit(state: &Arc<DirState>, spec: JobSpec) -> Result<Arc<JobContr
         files: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
         cancel: CancellationToken::new(),
+        volumes: Mutex::new(Vec::new()),
     });
     state.jobs.register(ctl.clone());
-    let st = state.clone();
-    let c2 = ctl.clone();
-    tokio::spawn(async move { drive(st, c2).await });
+    // Jobs are started by the dispatcher task (see `dispatcher`), which keeps the
+    // job task's type out of this function (run scripts may call `run`).
+    if state.job_tx.send(ctl.clone()).is_err() {
+        return Err("the director is shutting down".into());
+    }
     Ok(ctl)
+}
+
+/// Start every submitted job on its own task.
+pub async fn dispatcher(state: Arc<DirState>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Arc<JobControl>>) {
+    while let Some(ctl) = rx.recv().await {
+        let st = state.clone();
+        tokio::spawn(async move { drive(st, ctl).await });
+    }
 }
 
 /// Wait for the start time and the limits, run the job, record its end.
@@ -351,16 +365,23 @@ async fn drive(state: Arc<DirState>, ctl: Arc<JobControl>) {
             *t = Some(state.clock.now_local());
         }
         state.jobs_run.fetch_add(1, Ordering::Relaxed);
-        let st = match spec.job_type {
-            JobType::Backup => backup::run(&state, &ctl).await,
-            JobType::Restore => restore::run(&state, &ctl).await,
-            JobType::Admin => report::run_admin(&state, &ctl).await,
-            other => {
-                report::job_msg(&state, &ctl, cairn_types::MsgType::Fatal, &format!("Job type {} is not supported by this version of Cairn yet.\n", other.long_name())).await;
-                report::finish(&state, &ctl, JobStatus::FatalError, report::Counts::default()).await;
-                JobStatus::FatalError
+        let before_ok = runscript::run_director_scripts(&state, &ctl, runscript::Phase::Before, None).await;
+        let st = if !before_ok {
+            report::job_msg(&state, &ctl, cairn_types::MsgType::Fatal, "A Before RunScript failed; the job is not run.\n").await;
+            report::finish(&state, &ctl, JobStatus::FatalError, report::Counts::default()).await
+        } else {
+            match spec.job_type {
+                JobType::Backup => backup::run(&state, &ctl).await,
+                JobType::Restore => restore::run(&state, &ctl).await,
+                JobType::Admin => report::run_admin(&state, &ctl).await,
+                other => {
+                    report::job_msg(&state, &ctl, cairn_types::MsgType::Fatal, &format!("Job type {} is not supported by this version of Cairn yet.\n", other.long_name())).await;
+                    report::finish(&state, &ctl, JobStatus::FatalError, report::Counts::default()).await
+                }
             }
         };
+        // After scripts see the final status (%e); they run after the report, as in Bareos.
+        let _ = runscript::run_director_scripts(&state, &ctl, runscript::Phase::After, Some(st)).await;
         state.jobs.release(&ctl.spec());
         st
     };

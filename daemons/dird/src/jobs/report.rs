@@ -260,17 +260,10 @@ pub async fn cancelled_before_start(state: &Arc<DirState>, ctl: &Arc<JobControl>
     finish(state, ctl, JobStatus::Canceled, Counts::default()).await;
 }
 
-/// An Admin job runs only its RunScripts. Run scripts arrive with the scheduler
-/// milestone: until then an Admin job with scripts fails and says why, one
-/// without scripts has nothing to do and ends OK.
+/// An Admin job runs only its RunScripts (run around it by the job driver).
 pub async fn run_admin(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
     job_msg(state, ctl, MsgType::Info, &format!("Start Admin JobId {}, Job={}\n", ctl.jobid, ctl.job)).await;
     let _ = JobLevel::None;
-    let has_scripts = state.config().job(&ctl.spec().name).is_some_and(|j| !j.run_scripts.is_empty());
-    if has_scripts {
-        job_msg(state, ctl, MsgType::Fatal, "RunScripts are not supported by this version of Cairn yet; the Admin job did nothing.\n").await;
-        return finish(state, ctl, JobStatus::FatalError, Counts::default()).await;
-    }
     finish(state, ctl, JobStatus::Terminated, Counts::default()).await
 }
 

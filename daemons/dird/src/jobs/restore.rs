@@ -183,6 +183,10 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
             .await
             .map_err(|e| e.to_string())?;
         expect(&mut fd, "2000 OK Job", "Client refused the job").await?;
+        for line in crate::jobs::runscript::client_script_lines(state, ctl) {
+            fd.send_text(line).await.map_err(|e| e.to_string())?;
+            expect(&mut fd, "2000 OK RunScript", "Client refused a RunScript").await?;
+        }
         fd.send_text(StorageCmd { address: storage.address.clone(), port: storage.port }.to_string()).await.map_err(|e| e.to_string())?;
         expect(&mut fd, "2000 OK storage", "Client could not reach the Storage daemon").await?;
         let target = match (&rs.regexwhere, &rs.where_) {

@@ -190,6 +190,21 @@ impl Ctx<'_> {
     }
 }
 
+/// Run a `Console =` command of a RunScript as the director: only commands
+/// allowed in run scripts; returns the text output and success.
+pub async fn run_script_console(state: &Arc<DirState>, line: &str) -> (String, bool) {
+    let Ok(args) = Args::parse(line) else { return (format!("Invalid command line: {line}\n"), false) };
+    let Some(word) = args.command() else { return (String::new(), true) };
+    match table::lookup(word) {
+        Some(d) if d.in_runscript => {}
+        Some(d) => return (format!("Can't use {} command in a runscript\n", d.name), false),
+        None => return (format!("{word}: is an invalid command.\n"), false),
+    }
+    let mut session = Session::new(None, "runscript".into());
+    let (out, ok, found) = execute(state, &mut session, None, line).await;
+    (out.all_text(), ok && found && !out.has_error())
+}
+
 /// Execute one command line. Returns the output, the handler's success flag and
 /// whether the command word was found (and permitted).
 pub async fn execute(

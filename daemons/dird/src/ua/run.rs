@@ -340,8 +340,15 @@ pub async fn queue(ctx: &mut Ctx<'_>, out: &mut Output, p: RunPlan) -> bool {
 
 /// `run job=… [level=… client=… fileset=… pool=… storage=… when=… priority=… comment=… accurate=…] [yes]`.
 pub async fn run(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
-    let job_name = match ctx.args.value("job").or_else(|| ctx.args.value("jobname")) {
-        Some(j) => j.to_string(),
+    // `run job=NAME`, or Bareos's short form `run NAME` (a bare first word).
+    let bare = ctx
+        .args
+        .rest()
+        .first()
+        .filter(|a| a.value.is_none() && !["yes", "no", "mod"].contains(&a.key.to_ascii_lowercase().as_str()))
+        .map(|a| a.key.clone());
+    let job_name = match ctx.args.value("job").or_else(|| ctx.args.value("jobname")).map(str::to_string).or(bare) {
+        Some(j) => j,
         None => {
             let names: Vec<String> = ctx.cfg.jobs.iter().map(|j| j.name.clone()).collect();
             match pick(ctx, out, "Job", names).await {
