@@ -4,6 +4,7 @@
 //! file only parses arguments and dispatches into the crates.
 
 mod defaults;
+mod tui;
 mod up;
 
 use std::path::PathBuf;
@@ -29,9 +30,9 @@ enum Command {
     /// The bconsole-compatible line console.
     Console(ConsoleCli),
     /// The full-screen terminal UI.
-    Tui(ConsoleCli),
+    Tui(TuiCli),
     /// Start every daemon on a default configuration under a home directory, then
-    /// open the console on it.
+    /// open the TUI on it (the line console with --console, or when not on a terminal).
     Up(UpArgs),
     /// Offline volume tools.
     #[command(subcommand)]
@@ -105,6 +106,26 @@ struct ConsoleCli {
 }
 
 #[derive(Args, Debug)]
+struct TuiCli {
+    #[command(flatten)]
+    console: ConsoleCli,
+    #[command(flatten)]
+    look: LookArgs,
+}
+
+/// Appearance of the TUI.
+#[derive(Args, Debug, Clone)]
+pub struct LookArgs {
+    /// Theme: dark, light, high-contrast, mono, a name from ~/.config/cairn/themes, or a .toml path
+    /// (default: dark; mono when NO_COLOR is set).
+    #[arg(long = "theme", value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Key bindings overriding the built-in ones (default: ~/.config/cairn/keymap.toml if present).
+    #[arg(long = "keymap", value_name = "PATH")]
+    pub keymap: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct UpArgs {
     /// Home directory holding configuration, catalog and volumes.
     #[arg(long = "home", default_value = "cairn-home")]
@@ -112,6 +133,11 @@ pub struct UpArgs {
     /// Director port for a new home (file daemon and storage daemon use the next two).
     #[arg(long = "port", default_value_t = 9101)]
     pub port: u16,
+    /// Open the line console instead of the TUI (the default when stdin or stdout is not a terminal).
+    #[arg(long = "console")]
+    pub console: bool,
+    #[command(flatten)]
+    pub look: LookArgs,
 }
 
 /// Bareos accepts `-xs`/`-xc` with a single dash; clap would read them as `-x -s`.
@@ -234,11 +260,6 @@ fn run_volume(cmd: VolumeCmd) -> ExitCode {
     }
 }
 
-fn not_built(what: &str) -> ExitCode {
-    eprintln!("cairn {what}: not built yet in this version of Cairn ({}).", env!("CARGO_PKG_VERSION"));
-    ExitCode::from(2)
-}
-
 fn console_args(c: ConsoleCli) -> cairn_console::ConsoleArgs {
     cairn_console::ConsoleArgs {
         config: c.config,
@@ -265,6 +286,33 @@ fn run_console(c: ConsoleCli) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 
+fn run_tui(c: TuiCli) -> ExitCode {
+    let TuiCli { console: c, look } = c;
+    if c.list_directors || c.test {
+        // Same answers as the console gives.
+        return run_console(c);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!("cairn tui: {}", cairn_tui::TuiError::NotATerminal);
+        return ExitCode::FAILURE;
+    }
+    let target = match tui::target(c.config, c.home, c.director.as_deref(), c.timeout) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cairn tui: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cairn tui: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(tui::run(target, tui::Look { theme: look.theme, keymap: look.keymap }))
+}
+
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
     let invoked_as = args
@@ -284,7 +332,7 @@ fn main() -> ExitCode {
         Command::Fd(a) => run_daemon(Daemon::Fd, a),
         Command::Volume(v) => run_volume(v),
         Command::Console(c) => run_console(c),
-        Command::Tui(_) => not_built("tui"),
+        Command::Tui(t) => run_tui(t),
         Command::Up(u) => up::run(u),
     }
 }

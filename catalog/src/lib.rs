@@ -9,7 +9,8 @@
 //! `&mut self`. Every query is typed and returns the row structs of [`rows`]; only
 //! [`Catalog::query_raw`] (the console's `.sql` command) takes SQL text from outside.
 //!
-//! Modules: [`schema`] (embedded migrations, version check), `resources` (client, pool,
+//! Modules: [`schema`] (embedded migrations, version check), `bvfs` (the `.bvfs_*`
+//! directory cache, listings and restore selections), `resources` (client, pool,
 //! storage, fileset, media type sync at start/reload), `jobs` (job records and
 //! [`JobFilter`] listing, level decisions, startup recovery, `list backups` / `list
 //! copies`), `media` (volumes and job↔volume records), `volumes` (volume selection for
@@ -43,6 +44,7 @@
 //! # Ok::<(), cairn_catalog::CatalogError>(())
 //! ```
 
+mod bvfs;
 mod error;
 mod files;
 mod jobs;
@@ -61,6 +63,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use bvfs::{
+    BvfsEntry, BvfsListQuery, BvfsSelection, BvfsUpdateReport, BvfsVersion, BvfsVersionsQuery,
+    NameMatcher, is_bvfs_table_name,
+};
 pub use cairn_types::JobId;
 pub use error::{CatalogError, Result};
 pub use files::NewFile;

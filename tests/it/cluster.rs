@@ -24,6 +24,10 @@ pub struct ClusterOpts {
     pub sd_devices: u32,
     /// Extra director resources appended to the configuration.
     pub extra_resources: String,
+    /// The director's clock (a manual clock for scheduler tests) and the
+    /// scheduler's longest sleep.
+    pub clock: Option<std::sync::Arc<dyn cairn_runtime::Clock>>,
+    pub scheduler_tick: Option<Duration>,
 }
 
 impl Default for ClusterOpts {
@@ -34,6 +38,8 @@ impl Default for ClusterOpts {
             job_extra: String::new(),
             sd_devices: 1,
             extra_resources: String::new(),
+            clock: None,
+            scheduler_tick: None,
         }
     }
 }
@@ -165,7 +171,14 @@ Job {{
                 extra = o.extra_resources,
             ),
         )?;
-        let dir = cairn_dird::start(cairn_dird::StartOptions::new(r.join("dir.conf"))).await.context("starting the director")?;
+        let mut dopts = cairn_dird::StartOptions::new(r.join("dir.conf"));
+        if let Some(c) = o.clock.clone() {
+            dopts.clock = c;
+        }
+        if let Some(t) = o.scheduler_tick {
+            dopts.scheduler_tick = t;
+        }
+        let dir = cairn_dird::start(dopts).await.context("starting the director")?;
         let port = dir.addr().context("dir addr")?.port();
         Ok(Cluster { root, sd: Some(sd), fd: Some(fd), dir: Some(dir), port })
     }

@@ -2,12 +2,16 @@
 //! directories, driven over the real protocol.
 
 mod backup_restore;
+mod bvfs;
 mod client_initiated;
 mod cli;
 mod cluster;
 mod commands;
 mod director;
+mod events;
+mod jobcontrol;
 mod python;
 mod runscripts;
+mod scheduler;
 mod support;
 mod transcripts;

@@ -10,7 +10,9 @@
 //! whose echo does not reach the terminal (it went to an `@output` file). Header lines start with
 //! `#!`: `#! file-contains: NAME: TEXT` checks a file written under `[TMP]`.
 //! `#! fixture: cluster` runs the transcript against a storage daemon, file daemon and
-//! director backing up `[TMP]/data` (job `backup`, restore job `RestoreFiles`).
+//! director backing up `[TMP]/data` (job `backup`, restore job `RestoreFiles`);
+//! with it, `#! clock: 2026-11-27 20:58:00` puts the director on a manual clock and
+//! `#! schedule: NAME: RUN LINE` adds Run lines (see `cluster_headers`).
 //! `RECORDINGS=overwrite` rewrites the expected output from the actual one (only the
 //! files whose name contains `RECORDINGS_ONLY`, when that is set).
 
@@ -128,6 +130,40 @@ fn matches(expected: &[String], actual: &[&str], tmp: &str) -> Result<Option<usi
     Ok(Some(compiled.len()))
 }
 
+/// Cluster fixture headers: `#! clock: YYYY-MM-DD HH:MM:SS` starts the director on
+/// a manual clock stopped at that local time (the scheduler looks every 100 ms);
+/// `#! schedule: NAME: RUN` adds a `Run = RUN` line to Schedule NAME (created on
+/// first use; the first one named becomes job `backup`'s Schedule).
+fn cluster_headers(headers: &[String], o: &mut crate::cluster::ClusterOpts) -> Result<()> {
+    let mut schedules: Vec<(String, Vec<String>)> = Vec::new();
+    for h in headers {
+        if let Some(v) = h.strip_prefix("#! clock:") {
+            let n = chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%d %H:%M:%S")
+                .with_context(|| format!("bad #! clock: {v}"))?;
+            let t = n.and_local_timezone(chrono::Local).earliest().context("clock time does not exist here")?;
+            o.clock = Some(std::sync::Arc::new(cairn_runtime::ManualClock::new(t.timestamp())));
+            o.scheduler_tick = Some(std::time::Duration::from_millis(100));
+        } else if let Some(v) = h.strip_prefix("#! schedule:") {
+            let (name, run) = v.trim().split_once(": ").context("#! schedule needs NAME: RUN")?;
+            match schedules.iter_mut().find(|(n, _)| n == name) {
+                Some((_, runs)) => runs.push(run.to_string()),
+                None => schedules.push((name.to_string(), vec![run.to_string()])),
+            }
+        }
+    }
+    if let Some((first, _)) = schedules.first() {
+        o.job_extra.push_str(&format!("  Schedule = \"{first}\"\n"));
+    }
+    for (name, runs) in schedules {
+        o.extra_resources.push_str(&format!("Schedule {{\n  Name = \"{name}\"\n"));
+        for r in runs {
+            o.extra_resources.push_str(&format!("  Run = {r}\n"));
+        }
+        o.extra_resources.push_str("}\n");
+    }
+    Ok(())
+}
+
 async fn replay(path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(path)?;
     let t = parse(&text);
@@ -138,7 +174,9 @@ async fn replay(path: &Path) -> Result<()> {
         // Three daemons backing up [TMP]/data.
         let data = crate::backup_restore::make_tree(tmpdir.path())?;
         let include = format!("    File = \"{}\"", data.display());
-        let cl = crate::cluster::Cluster::start(crate::cluster::ClusterOpts { include, ..Default::default() }).await?;
+        let mut o = crate::cluster::ClusterOpts { include, ..Default::default() };
+        cluster_headers(&t.headers, &mut o)?;
+        let cl = crate::cluster::Cluster::start(o).await?;
         (None, Some(cl))
     } else {
         (Some(TestDirector::start().await?), None)

@@ -19,6 +19,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod sync;
+pub mod scheduler;
 pub mod tree;
 pub mod ua;
 
@@ -57,11 +58,14 @@ pub struct StartOptions {
     /// `-c PATH`: a config file, a `bareos-dir.d` directory or a config root.
     pub config_path: PathBuf,
     pub clock: Arc<dyn Clock>,
+    /// The longest the scheduler sleeps between looks at the clock (60 s; tests
+    /// driving a manual clock use less).
+    pub scheduler_tick: std::time::Duration,
 }
 
 impl StartOptions {
     pub fn new(config_path: PathBuf) -> Self {
-        StartOptions { config_path, clock: Arc::new(SystemClock) }
+        StartOptions { config_path, clock: Arc::new(SystemClock), scheduler_tick: std::time::Duration::from_secs(60) }
     }
 }
 
@@ -163,6 +167,7 @@ pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
     let mut addrs = Vec::new();
     let mut tasks = Vec::new();
     tokio::spawn(jobs::dispatcher(state.clone(), job_rx));
+    tasks.push(tokio::spawn(scheduler::run(state.clone(), opts.scheduler_tick, shutdown.token())));
     for l in listen {
         let listener = server::bind(&l).await?;
         let addr = listener.local_addr().map_err(DirdError::Io)?;

@@ -54,6 +54,18 @@ pub fn format_job_line(daemon: &str, jobid: u32, ty: MsgType, text: &str) -> Str
 pub async fn deliver(state: &Arc<DirState>, messages: Option<&MessagesRes>, jobid: u32, ty: MsgType, line: &str) {
     let now = state.clock.now_local();
     let stamp = now.format("%d-%b %H:%M").to_string();
+    tracing::debug!(jobid, "{}", line.trim_end());
+    if jobid > 0 && state.events.receiver_count() > 0 {
+        let job_name = state.jobs.get(jobid).map(|j| j.spec().name);
+        let json = serde_json::json!({
+            "event": "joblog",
+            "jobid": jobid,
+            "time": now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "type": ty.keyword(),
+            "text": line,
+        });
+        let _ = state.events.send(Arc::new(crate::state::DirEvent { job_name, json }));
+    }
     let Some(m) = messages else {
         // No Messages resource: keep it on the console queue so it is not lost.
         state.queue_console_message(format!("{stamp} {line}"));

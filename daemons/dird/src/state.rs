@@ -63,6 +63,29 @@ pub struct DirState {
     restore_seq: AtomicU64,
     /// Submitted jobs go to the dispatcher task.
     pub job_tx: tokio::sync::mpsc::UnboundedSender<Arc<crate::jobs::JobControl>>,
+    /// Runtime `enable`/`disable` of jobs, clients and schedules, over the
+    /// configured `Enabled`; a reload drops them (as Bareos re-reads the resources).
+    toggles: Mutex<std::collections::HashMap<(ResKind, String), bool>>,
+    /// Run-time debug level and trace file (`setdebug dir`).
+    pub debug: Arc<cairn_runtime::trace::DebugHandle>,
+    /// Job log lines for `.events` subscribers.
+    pub events: tokio::sync::broadcast::Sender<Arc<DirEvent>>,
+}
+
+/// One event for `.events` subscribers (besides job state, which they sample).
+#[derive(Debug, Clone)]
+pub struct DirEvent {
+    /// The Job resource name (for the Job ACL), when the event belongs to a job.
+    pub job_name: Option<String>,
+    pub json: serde_json::Value,
+}
+
+/// Resources `enable`/`disable` act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResKind {
+    Job,
+    Client,
+    Schedule,
 }
 
 /// Upper bound of queued console messages (oldest dropped first).
@@ -78,7 +101,16 @@ impl DirState {
         job_tx: tokio::sync::mpsc::UnboundedSender<Arc<crate::jobs::JobControl>>,
     ) -> Self {
         let started = clock.now_local();
+        let debug = cairn_runtime::trace::DebugHandle::register(
+            cairn_runtime::trace::DaemonKind::Director,
+            &config.director.name,
+            &config.director.working_directory,
+            0,
+        );
+        let (events, _) = tokio::sync::broadcast::channel(4096);
         DirState {
+            debug,
+            events,
             config: RwLock::new(Arc::new(config)),
             warnings: RwLock::new(warnings),
             config_path,
@@ -93,6 +125,28 @@ impl DirState {
             jobs: crate::jobs::JobManager::new(),
             restore_seq: AtomicU64::new(1),
             job_tx,
+            toggles: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Enable or disable a job, client or schedule until the next reload.
+    pub fn set_enabled(&self, kind: ResKind, name: &str, on: bool) {
+        if let Ok(mut t) = self.toggles.lock() {
+            t.insert((kind, name.to_string()), on);
+        }
+    }
+
+    /// Whether a job, client or schedule is enabled now (runtime toggle, else its
+    /// configured `Enabled`; unknown names are disabled).
+    pub fn is_enabled(&self, kind: ResKind, name: &str) -> bool {
+        if let Some(on) = self.toggles.lock().ok().and_then(|t| t.get(&(kind, name.to_string())).copied()) {
+            return on;
+        }
+        let cfg = self.config();
+        match kind {
+            ResKind::Job => cfg.job(name).is_some_and(|j| j.enabled),
+            ResKind::Client => cfg.client(name).is_some_and(|c| c.enabled),
+            ResKind::Schedule => cfg.schedules.iter().any(|s| s.name == name && s.enabled),
         }
     }
 
@@ -113,6 +167,9 @@ impl DirState {
         }
         if let Ok(mut w) = self.warnings.write() {
             *w = warnings;
+        }
+        if let Ok(mut t) = self.toggles.lock() {
+            t.clear();
         }
     }
 

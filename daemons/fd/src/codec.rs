@@ -118,6 +118,15 @@ pub fn lz4_frame(data: &[u8], offset: Option<u64>) -> Vec<u8> {
 /// Decode a compressed frame: `(offset, bytes)`; `sparse` tells whether the
 /// frame carries an offset (stream 30).
 pub fn lz4_unframe(frame: &[u8], sparse: bool) -> Result<(Option<u64>, Vec<u8>), String> {
+    let mut out = Vec::new();
+    let (off, n) = lz4_unframe_into(frame, sparse, &mut out)?;
+    out.truncate(n);
+    Ok((off, out))
+}
+
+/// Decode a compressed frame into `out` (reused: it only grows, so it is not
+/// zeroed again for every frame): `(offset, length)`, the bytes are `out[..length]`.
+pub fn lz4_unframe_into(frame: &[u8], sparse: bool, out: &mut Vec<u8>) -> Result<(Option<u64>, usize), String> {
     let hdr = if sparse { 20 } else { 12 };
     if frame.len() < hdr || &frame[..4] != LZ4_MAGIC {
         return Err("bad compressed frame header".into());
@@ -134,11 +143,14 @@ pub fn lz4_unframe(frame: &[u8], sparse: bool) -> Result<(Option<u64>, Vec<u8>),
     } else {
         None
     };
-    let data = lz4_flex::block::decompress(&frame[hdr..], ulen).map_err(|e| format!("LZ4: {e}"))?;
-    if data.len() != ulen {
+    if out.len() < ulen {
+        out.resize(ulen, 0);
+    }
+    let n = lz4_flex::block::decompress_into(&frame[hdr..], &mut out[..ulen]).map_err(|e| format!("LZ4: {e}"))?;
+    if n != ulen {
         return Err("LZ4: short block".into());
     }
-    Ok((off, data))
+    Ok((off, n))
 }
 
 #[cfg(test)]

@@ -13,9 +13,17 @@
 //! Pipeline: the walk, reading, hashing and LZ4 compression run on a dedicated
 //! thread that hands batches of frames (≤ 1 MiB) through a bounded channel to the
 //! connection task, which writes them to the storage daemon; a restore mirrors
-//! this (network task → bounded channel → writer thread). Memory stays flat: only
-//! the directories on the current path, the hard-link table (files with more than
-//! one link) and, in accurate mode, the director's list are held.
+//! this (network task → bounded channel of frame batches → writer thread; a file's
+//! data is written frame by frame, never held whole, see [`restore`]). Memory
+//! stays flat: only the directories on the current path, the hard-link table
+//! (files with more than one link) and, in accurate mode, the director's list are
+//! held.
+//!
+//! Client-side RunScripts ([`runscript`]): `Run …` lines are stored with the job;
+//! Before (then AfterVSS) scripts run when `backup`/`restore` arrives (or on
+//! `RunBeforeNow`), After scripts before `2800 End Job`. Cairn kills a script after
+//! [`runscript::SCRIPT_TIMEOUT`] (Bareos never does) and runs AfterVSS scripts
+//! before the data (Bareos runs them only on Windows, after the VSS snapshot).
 //!
 //! Deviations from Bareos (on purpose, or not yet done):
 //! * `2000 OK backup` is sent once the SD session is open, before the data (as
@@ -46,6 +54,7 @@ pub mod fileset;
 pub mod job;
 pub mod relocate;
 pub mod restore;
+pub mod runscript;
 pub mod server;
 pub mod state;
 pub mod status;

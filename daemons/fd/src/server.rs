@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use crate::backup::{add_accurate_frame, AccurateList, Backup, Estimate, Out, Selection};
 use crate::job::JobCtl;
 use crate::relocate::{parse_regexwhere, Relocation};
-use crate::restore::{Record, Restorer};
+use crate::restore::{InFlight, Piece, Restorer};
+use crate::runscript::{ClientScript, Outcome, Phase, SCRIPT_TIMEOUT};
 use crate::state::FdState;
 use crate::FdError;
 
@@ -154,6 +155,10 @@ struct Session {
     accurate: Option<AccurateList>,
     sd: Option<Conn>,
     auth_key: String,
+    /// Client-side RunScripts of the job (`Run …` lines).
+    scripts: Vec<ClientScript>,
+    /// The Before (and AfterVSS) scripts have run (`RunBeforeNow` or the data command).
+    before_ran: bool,
 }
 
 enum Flow {
@@ -178,6 +183,8 @@ impl Session {
             accurate: None,
             sd: None,
             auth_key: String::new(),
+            scripts: Vec::new(),
+            before_ran: false,
         }
     }
 
@@ -213,6 +220,33 @@ impl Session {
         self.dir.send_text(s).await
     }
 
+    /// `trace follow` (Cairn extension, PROTOCOL.md §5.3): stream this daemon's
+    /// trace lines (at its `setdebug` level), one JSON object per packet, until
+    /// the director sends anything or hangs up.
+    async fn trace_follow(&mut self, line: &str) -> Result<Flow, ProtoError> {
+        if line.split_whitespace().nth(1) != Some("follow") {
+            self.send(format!("2902 Bad trace command: {line}\n")).await?;
+            return Ok(Flow::Continue);
+        }
+        let mut rx = self.state.debug.subscribe();
+        self.send("2000 OK trace follow\n").await?;
+        loop {
+            tokio::select! {
+                p = self.dir.recv() => match p {
+                    Ok(Some(Packet::Signal(Signal::Heartbeat))) => self.dir.send_signal(Signal::HbResponse).await?,
+                    _ => return Ok(Flow::End),
+                },
+                l = rx.recv() => match l {
+                    Ok(l) => self.send(format!("{}\n", l.to_json())).await?,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        self.send(format!("{{\"lagged\":{n}}}\n")).await?
+                    }
+                    Err(_) => return Ok(Flow::End),
+                },
+            }
+        }
+    }
+
     async fn jmsg(&mut self, t: u32, text: String) -> Result<(), ProtoError> {
         let jobid = self.job.as_ref().map(|j| j.job_id).unwrap_or(0);
         let line = cairn_proto::msg::job_line(&self.state.config().client.name, jobid, t, &text);
@@ -244,6 +278,7 @@ impl Session {
     }
 
     async fn command(&mut self, line: &str) -> Result<Flow, ProtoError> {
+        tracing::debug!(peer = self.dir.peer(), "<< {}", cairn_runtime::trace::redact(line.trim_end()));
         let word = line.split(' ').next().unwrap_or_default();
         if self.monitor && !matches!(word, "status" | ".status") {
             self.send("2997 Invalid command for a Director with Monitor directive enabled.\n").await?;
@@ -307,6 +342,27 @@ impl Session {
                 Err(_) => self.send(format!("2902 Bad storage command: {line}\n")).await?,
             },
             "backup" => return self.backup().await,
+            "Run" => match ClientScript::parse(line) {
+                Ok(script) => {
+                    self.scripts.push(script);
+                    self.send("2000 OK RunScript\n").await?;
+                }
+                Err(e) => {
+                    // the reply first: the director is waiting for it
+                    self.send("2905 Failed RunScript\n").await?;
+                    return self.fatal(format!("{e}\n")).await;
+                }
+            },
+            "RunBeforeNow" => {
+                // Bareos directors ask for the Before scripts here; Cairn's run
+                // them when the backup/restore command arrives.
+                if self.run_before_scripts(false).await? {
+                    self.send("2000 OK RunBeforeNow\n").await?;
+                } else {
+                    self.send("2905 Failed RunScript\n").await?;
+                    return self.end_job('f').await;
+                }
+            }
             "estimate" => {
                 let listing = msg::kv(line).get("listing").map(|v| v == "1").unwrap_or(false);
                 self.estimate(listing).await?;
@@ -315,6 +371,11 @@ impl Session {
                 Ok(r) => return self.restore(r).await,
                 Err(_) => self.send(format!("2902 Bad restore command: {line}\n")).await?,
             },
+            "trace" => return self.trace_follow(line).await,
+            _ if word.starts_with("setdebug=") => {
+                let reply = setdebug_reply(&self.state.debug, line);
+                self.send(reply).await?;
+            }
             "status" | ".status" => {
                 let text = crate::status::status_text(&self.state);
                 for l in text.split_inclusive('\n') {
@@ -352,6 +413,8 @@ impl Session {
         }
         self.job_name = j.job;
         self.auth_key = j.authorization;
+        self.scripts.clear();
+        self.before_ran = false;
         self.send(format!("2000 OK Job Cairn {} {}\n", cairn_types::CAIRN_VERSION, os_info())).await?;
         Ok(Flow::Continue)
     }
@@ -389,6 +452,12 @@ impl Session {
     }
 
     async fn end_job(&mut self, status: char) -> Result<Flow, ProtoError> {
+        if self.job.is_none() {
+            return Ok(Flow::End);
+        }
+        // As Bareos: the After scripts see the job's outcome and may still fail it.
+        let job_ok = matches!(status, 'T' | 'W');
+        let status = if self.run_scripts(Phase::After, job_ok, true).await? || !job_ok { status } else { 'E' };
         let Some(ctl) = self.job.take() else { return Ok(Flow::End) };
         let end = FdJobEnd {
             status,
@@ -420,6 +489,82 @@ impl Session {
         self.end_job('f').await
     }
 
+    /// The Before scripts, then the AfterVSS ones, once per job. False when one
+    /// failed with AbortOnError (the job must fail).
+    async fn run_before_scripts(&mut self, keepalive: bool) -> Result<bool, ProtoError> {
+        if self.before_ran {
+            return Ok(true);
+        }
+        self.before_ran = true;
+        let ok = self.run_scripts(Phase::Before, true, keepalive).await?;
+        Ok(ok && self.run_scripts(Phase::AfterVss, true, keepalive).await?)
+    }
+
+    /// Before the data: run the Before scripts; when one fails the job, drop the
+    /// storage daemon connection (no session is open yet) and end the job.
+    async fn before_data(&mut self) -> Result<Option<Flow>, ProtoError> {
+        if self.run_before_scripts(true).await? {
+            return Ok(None);
+        }
+        if let Some(mut sd) = self.sd.take() {
+            let _ = sd.send_signal(Signal::Terminate).await;
+            sd.close().await;
+        }
+        let client = self.state.config().client.name.clone();
+        Ok(Some(self.fatal(format!("Client \"{client}\" RunScript failed.\n")).await?))
+    }
+
+    /// Run the job's scripts of one phase, in order; `job_ok` is the job's state so
+    /// far (a script failing with AbortOnError turns it to failed for the rest).
+    /// Output lines go to the director as job messages `<label>: <line>`. Returns
+    /// false when a script failed with AbortOnError. `keepalive`: send Progress
+    /// lines while a script runs (not while the director waits for a reply).
+    async fn run_scripts(&mut self, phase: Phase, job_ok: bool, keepalive: bool) -> Result<bool, ProtoError> {
+        let label = phase.label();
+        let mut ok = job_ok;
+        let mut aborted = false;
+        let scripts = self.scripts.clone();
+        for s in scripts {
+            if !s.runs(phase, ok) {
+                continue;
+            }
+            self.jmsg(msg_type::INFO, format!("shell command: run {label} \"{}\"\n", s.command)).await?;
+            let (tx, mut rx) = mpsc::channel::<String>(64);
+            let mut run = Box::pin(crate::runscript::run(&s.command, SCRIPT_TIMEOUT, tx));
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            let outcome = loop {
+                tokio::select! {
+                    o = &mut run => break o,
+                    Some(l) = rx.recv() => self.jmsg(msg_type::INFO, format!("{label}: {l}\n")).await?,
+                    _ = tick.tick() => {
+                        let ctl = self.job.clone();
+                        if ctl.as_ref().is_some_and(|c| c.canceled()) {
+                            break Outcome::Failed("the job was canceled".into());
+                        }
+                        if keepalive && let Some(c) = ctl {
+                            self.progress(&c).await?;
+                        }
+                    }
+                }
+            };
+            // the script is over (or killed: dropping `run` kills the child); flush its output
+            drop(run);
+            while let Ok(l) = rx.try_recv() {
+                self.jmsg(msg_type::INFO, format!("{label}: {l}\n")).await?;
+            }
+            if let Some(err) = outcome.error() {
+                let t = if s.abort_on_error { msg_type::ERROR } else { msg_type::WARNING };
+                self.jmsg(t, format!("Runscript: {label} {err}\n")).await?;
+                if s.abort_on_error {
+                    ok = false;
+                    aborted = true;
+                }
+            }
+        }
+        Ok(!aborted)
+    }
+
     async fn backup(&mut self) -> Result<Flow, ProtoError> {
         let Some(ctl) = self.job.clone() else {
             self.send("2902 Bad backup command: no job\n").await?;
@@ -427,6 +572,9 @@ impl Session {
         };
         ctl.set_kind("Backup");
         let Some(fs) = self.fileset.clone() else { return self.fatal("No FileSet was sent.\n".into()).await };
+        if let Some(flow) = self.before_data().await? {
+            return Ok(flow);
+        }
         let Some(mut sd) = self.sd.take() else {
             return self.fatal("No storage daemon connection for the backup.\n".into()).await;
         };
@@ -559,6 +707,9 @@ impl Session {
             },
         };
         self.send("2000 OK restore\n").await?;
+        if let Some(flow) = self.before_data().await? {
+            return Ok(flow);
+        }
         let Some(mut sd) = self.sd.take() else {
             return self.fatal("No storage daemon connection for the restore.\n".into()).await;
         };
@@ -569,50 +720,72 @@ impl Session {
         if let Err(e) = sd_expect(&mut sd, &format!("read data {ticket}\n"), "3000 OK data").await {
             return self.fatal(format!("Storage daemon refused the data: {e}\n")).await;
         }
-        let (rec_tx, mut rec_rx) = mpsc::channel::<Record>(32);
+        // Stream: every frame goes to the writer thread as it arrives, in bounded
+        // batches; a file is never held whole (restore.rs, "Streaming").
+        let in_flight = Arc::new(InFlight::default());
+        let (mut feeder, mut pieces) = crate::restore::pipeline(in_flight.clone());
         let (log_tx, mut log_rx) = mpsc::unbounded_channel::<Out>();
         let wctl = ctl.clone();
         let (replace, prelinks) = (r.replace, r.prelinks);
         let worker = tokio::task::spawn_blocking(move || {
             let mut rs = Restorer::new(reloc, replace, prelinks, wctl, log_tx);
-            while let Some(rec) = rec_rx.blocking_recv() {
-                rs.record(rec);
-            }
+            crate::restore::write_all(&mut pieces, &mut rs, &in_flight);
             rs.finish();
         });
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.tick().await;
-        let mut cur: Option<Record> = None;
+        let mut in_record = false;
         let mut sd_error: Option<String> = None;
         loop {
             tokio::select! {
                 p = sd.recv_timeout(SD_TIMEOUT) => {
-                    match p {
-                        Ok(Some(Packet::Data(b))) => match cur.as_mut() {
-                            Some(rec) => rec.frames.push(b),
-                            None => match RecordHeader::parse(&b) {
-                                Ok(h) => cur = Some(Record { file_index: h.file_index, stream: h.stream, frames: Vec::new() }),
-                                Err(e) => { sd_error = Some(e.to_string()); break; }
-                            },
-                        },
-                        Ok(Some(Packet::Signal(Signal::Eod))) => match cur.take() {
-                            Some(rec) => {
-                                if rec_tx.send(rec).await.is_err() { sd_error = Some("restore thread ended".into()); break; }
+                    let piece = match p {
+                        Ok(Some(Packet::Data(b))) if in_record => Some(Piece::Frame(b)),
+                        Ok(Some(Packet::Data(b))) => match RecordHeader::parse(&b) {
+                            Ok(h) => {
+                                in_record = true;
+                                Some(Piece::Start { file_index: h.file_index, stream: h.stream })
                             }
-                            None => break,
+                            Err(e) => { sd_error = Some(e.to_string()); break; }
                         },
-                        Ok(Some(Packet::Signal(Signal::Heartbeat))) | Ok(Some(Packet::Signal(Signal::HbResponse))) => {}
+                        Ok(Some(Packet::Signal(Signal::Eod))) if in_record => {
+                            in_record = false;
+                            Some(Piece::End)
+                        }
+                        Ok(Some(Packet::Signal(Signal::Eod))) => break,
+                        Ok(Some(Packet::Signal(Signal::Heartbeat))) | Ok(Some(Packet::Signal(Signal::HbResponse))) => None,
                         Ok(Some(Packet::Signal(s))) => { sd_error = Some(format!("unexpected signal {}", s.name())); break; }
                         Ok(None) => { sd_error = Some("connection closed".into()); break; }
                         Err(e) => { sd_error = Some(e.to_string()); break; }
+                    };
+                    if let Some(piece) = piece
+                        && let Err(e) = feeder.push(piece).await
+                    {
+                        sd_error = Some(e.to_string());
+                        break;
                     }
                     if ctl.canceled() { break; }
                 }
                 Some(Out::Log(t, text)) = log_rx.recv() => self.jmsg(t, text).await?,
-                _ = tick.tick() => self.progress(&ctl).await?,
+                _ = tick.tick() => {
+                    // a quiet storage daemon must not leave records waiting in a batch
+                    if let Err(e) = feeder.flush().await {
+                        sd_error = Some(e.to_string());
+                        break;
+                    }
+                    self.progress(&ctl).await?;
+                }
             }
         }
-        drop(rec_tx);
+        // the end of the data (or of the session): hand over the last batch
+        let last = feeder.flush().await;
+        if let Err(e) = last
+            && sd_error.is_none()
+            && !ctl.canceled()
+        {
+            sd_error = Some(e.to_string());
+        }
+        drop(feeder);
         let _ = worker.await;
         while let Ok(Out::Log(t, text)) = log_rx.try_recv() {
             self.jmsg(t, text).await?;
@@ -678,4 +851,33 @@ async fn sd_open(sd: &mut Conn, cmd: &str) -> Result<u64, String> {
         .next()
         .and_then(|t| t.parse().ok())
         .ok_or_else(|| format!("bad open reply: {}", l.trim_end()))
+}
+
+/// `setdebug=N trace=T hangup=H [timestamp=S]` (values -1: unchanged); the reply
+/// is Bareos's `2000 OK setdebug=…` (v1 when a timestamp was given).
+pub(crate) fn setdebug_reply(debug: &cairn_runtime::trace::DebugHandle, line: &str) -> String {
+    let mut level = None;
+    let (mut trace, mut timestamp, mut with_ts) = (None, None, false);
+    for w in line.split_whitespace() {
+        let Some((k, v)) = w.split_once('=') else { continue };
+        let Ok(n) = v.parse::<i64>() else { return format!("2991 Bad setdebug command: {line}\n") };
+        match k {
+            "setdebug" if n >= 0 => level = Some(n as u32),
+            "trace" if n >= 0 => trace = Some(n > 0),
+            "timestamp" => {
+                with_ts = true;
+                if n >= 0 {
+                    timestamp = Some(n > 0);
+                }
+            }
+            _ => {}
+        }
+    }
+    let st = debug.set(level, trace, timestamp);
+    let file = st.trace_file.display();
+    if with_ts {
+        format!("2000 OK setdebug={} trace={} hangup=0 timestamp={} tracefile={file}\n", st.level, u8::from(st.trace), u8::from(st.timestamp))
+    } else {
+        format!("2000 OK setdebug={} trace={} hangup=0 tracefile={file}\n", st.level, u8::from(st.trace))
+    }
 }

@@ -16,11 +16,20 @@ pub struct FdState {
     pub jobs: Registry,
     /// Unix time the daemon started.
     pub started: i64,
+    /// Run-time debug level and trace file (`setdebug`).
+    pub debug: Arc<cairn_runtime::trace::DebugHandle>,
 }
 
 impl FdState {
     pub fn new(config: FileDaemonConfig, warnings: Vec<Warning>, config_path: PathBuf) -> FdState {
+        let debug = cairn_runtime::trace::DebugHandle::register(
+            cairn_runtime::trace::DaemonKind::File,
+            &config.client.name,
+            &config.client.working_directory,
+            0,
+        );
         FdState {
+            debug,
             config: RwLock::new(Arc::new(config)),
             warnings,
             config_path,

@@ -278,6 +278,58 @@ impl DirectorClient {
         Err(ProtoError::BadJson(r.text))
     }
 
+    /// Start the event stream (`.events ARGS`, PROTOCOL.md §4.8) and return its
+    /// `subscribed` event; a refusal becomes [`ProtoError::CommandFailed`].
+    pub async fn subscribe_events(&mut self, args: &str) -> Result<serde_json::Value, ProtoError> {
+        self.send_command(format!(".events {args}").trim_end()).await?;
+        match self.next_event().await? {
+            Some(v) if v.get("event").and_then(|e| e.as_str()) == Some("subscribed") => Ok(v),
+            Some(v) => Err(ProtoError::BadJson(v.to_string())),
+            None => Err(ProtoError::Closed),
+        }
+    }
+
+    /// The next event of a stream started by [`DirectorClient::subscribe_events`]
+    /// (heartbeats are answered, other signals skipped). `None`: the connection
+    /// ended. A text reply instead of an event (the command was refused) is read
+    /// to its end and returned as [`ProtoError::CommandFailed`].
+    pub async fn next_event(&mut self) -> Result<Option<serde_json::Value>, ProtoError> {
+        loop {
+            match self.conn.recv().await? {
+                None => {
+                    self.closed = true;
+                    return Ok(None);
+                }
+                Some(Packet::Data(b)) => {
+                    let text = lossy(&b);
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim_end()) {
+                        if v.get("event").is_some() {
+                            return Ok(Some(v));
+                        }
+                    }
+                    let rest = self.read_reply().await?;
+                    let all = format!("{text}{}", rest.text);
+                    return Err(ProtoError::CommandFailed { message: all.trim_end().to_string(), errors: vec![all] });
+                }
+                Some(Packet::Signal(Signal::Heartbeat)) => self.conn.send_signal(Signal::HbResponse).await?,
+                Some(Packet::Signal(Signal::Terminate)) => {
+                    self.closed = true;
+                    return Ok(None);
+                }
+                Some(Packet::Signal(_)) => continue,
+            }
+        }
+    }
+
+    /// End the event stream; returns the closing reply without any events that
+    /// were still in flight.
+    pub async fn stop_events(&mut self) -> Result<Reply, ProtoError> {
+        self.conn.send_text(".".to_string()).await?;
+        let mut r = self.read_reply().await?;
+        r.text = r.text.split_inclusive('\n').filter(|l| !l.starts_with("{\"event\"")).collect();
+        Ok(r)
+    }
+
     /// Close the connection gracefully.
     pub async fn close(self) {
         self.conn.close().await

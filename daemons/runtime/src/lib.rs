@@ -1,7 +1,7 @@
 //! Shared daemon scaffolding for the director, storage daemon and file daemon:
 //! a connection-limited accept loop with graceful drain ([`serve`]), shutdown on
-//! SIGTERM/SIGINT ([`shutdown_signal`]), tracing set-up ([`init_tracing`]) and an
-//! injectable [`Clock`].
+//! SIGTERM/SIGINT ([`shutdown_signal`]), tracing set-up ([`init_tracing`]), an
+//! injectable [`Clock`] and RunScript command splitting ([`command::split_command`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -24,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub mod clock;
+pub mod trace;
+pub mod command;
 pub use clock::{Clock, ManualClock, SystemClock};
 
 /// A cloneable "stop now" flag shared by a daemon's tasks.
@@ -157,7 +159,14 @@ pub fn init_tracing(debug_level: u32) {
         100..=199 => "debug",
         _ => "trace",
     };
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Per-layer filters: stderr follows `-d`/RUST_LOG, the setdebug tap follows
+    // each daemon's run-time level.
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);
+    let tap = trace::TapLayer.with_filter(tracing_subscriber::filter::filter_fn(trace::TapLayer::enabled_for));
+    let _ = tracing_subscriber::registry().with(stderr).with(tap).try_init();
 }

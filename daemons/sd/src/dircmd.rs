@@ -24,6 +24,7 @@ pub async fn serve_director(state: Arc<SdState>, mut c: Conn, dir_name: String, 
             Ok(Some(Packet::Signal(Signal::Terminate))) | Ok(None) | Err(_) => break,
             Ok(Some(Packet::Signal(_))) => continue,
         };
+        tracing::debug!(director = %dir_name, "<< {}", cairn_runtime::trace::redact(&line));
         let first = line.split(' ').next().unwrap_or_default();
         if monitor && !matches!(first, "status" | ".status") {
             let _ = c.send_text("3997 Invalid command for a Director with Monitor directive enabled.\n").await;
@@ -49,6 +50,11 @@ pub async fn serve_director(state: Arc<SdState>, mut c: Conn, dir_name: String, 
                     Err(e) => Err(e),
                 }
             }
+            "trace" => {
+                trace_follow(&state, &mut c, &line).await;
+                break;
+            }
+            _ if first.starts_with("setdebug=") => c.send_text(setdebug_reply(&state.debug, &line)).await,
             "label" => {
                 let reply = label(&state, &line);
                 c.send_text(reply).await
@@ -125,5 +131,62 @@ pub fn label(state: &SdState, line: &str) -> String {
             }
         }
         Err(e) => format!("3912 Failed to label Volume {vol}: {e}\n"),
+    }
+}
+
+/// `setdebug=N trace=T [timestamp=S]` (-1: unchanged); Bareos's `3000 OK setdebug=…`.
+pub fn setdebug_reply(debug: &cairn_runtime::trace::DebugHandle, line: &str) -> String {
+    let mut level = None;
+    let (mut trace, mut timestamp, mut with_ts) = (None, None, false);
+    for w in line.split_whitespace() {
+        let Some((k, v)) = w.split_once('=') else { continue };
+        let Ok(n) = v.parse::<i64>() else { return format!("3991 Bad setdebug command: {line}\n") };
+        match k {
+            "setdebug" if n >= 0 => level = Some(n as u32),
+            "trace" if n >= 0 => trace = Some(n > 0),
+            "timestamp" => {
+                with_ts = true;
+                if n >= 0 {
+                    timestamp = Some(n > 0);
+                }
+            }
+            _ => {}
+        }
+    }
+    let st = debug.set(level, trace, timestamp);
+    let file = st.trace_file.display();
+    if with_ts {
+        format!("3000 OK setdebug={} trace={} timestamp={} tracefile={file}\n", st.level, u8::from(st.trace), u8::from(st.timestamp))
+    } else {
+        format!("3000 OK setdebug={} tracefile={file}\n", st.level)
+    }
+}
+
+/// `trace follow` (Cairn extension): stream the daemon's trace lines, one JSON
+/// object per packet, until the director sends anything or hangs up.
+async fn trace_follow(state: &SdState, c: &mut Conn, line: &str) {
+    if line.split_whitespace().nth(1) != Some("follow") {
+        let _ = c.send_text(format!("3900 Bad trace command: {line}\n")).await;
+        return;
+    }
+    let mut rx = state.debug.subscribe();
+    if c.send_text("3000 OK trace follow\n").await.is_err() {
+        return;
+    }
+    loop {
+        let r = tokio::select! {
+            p = c.recv() => match p {
+                Ok(Some(Packet::Signal(Signal::Heartbeat))) => c.send_signal(Signal::HbResponse).await,
+                _ => return,
+            },
+            l = rx.recv() => match l {
+                Ok(l) => c.send_text(format!("{}\n", l.to_json())).await,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => c.send_text(format!("{{\"lagged\":{n}}}\n")).await,
+                Err(_) => return,
+            },
+        };
+        if r.is_err() {
+            return;
+        }
     }
 }

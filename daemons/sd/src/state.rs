@@ -113,12 +113,21 @@ pub struct SdState {
     pub devices: Devices,
     /// Every job's cancellation is a child of this token (shutdown).
     root_cancel: CancellationToken,
+    /// Run-time debug level and trace file (`setdebug`).
+    pub debug: Arc<cairn_runtime::trace::DebugHandle>,
 }
 
 impl SdState {
     pub fn new(cfg: StorageDaemonConfig) -> Self {
         let devices = Devices::new(&cfg);
+        let debug = cairn_runtime::trace::DebugHandle::register(
+            cairn_runtime::trace::DaemonKind::Storage,
+            &cfg.storage.name,
+            &cfg.storage.working_directory,
+            0,
+        );
         SdState {
+            debug,
             start_time: now_unix(),
             started_at: chrono::Local::now(),
             next_session: AtomicU32::new(0),

@@ -93,14 +93,14 @@ pub static MESSAGES_ITEMS: &[DirectiveDef] = &[
     d("Mail", T::MsgDest(DestForm::Target), "mail the job's messages at job end"),
     d("MailOnError", T::MsgDest(DestForm::Target), "mail only when the job failed"),
     d("MailOnSuccess", T::MsgDest(DestForm::Target), "mail only when the job succeeded"),
-    d("File", T::MsgDest(DestForm::Target), "write messages to a file (overwrite)"),
-    d("Append", T::MsgDest(DestForm::Target), "append messages to a file"),
-    d("Stdout", T::MsgDest(DestForm::TypesOnly), "write messages to standard output"),
-    d("Stderr", T::MsgDest(DestForm::TypesOnly), "write messages to standard error"),
-    d("Director", T::MsgDest(DestForm::Target), "forward messages to a director"),
-    d("Console", T::MsgDest(DestForm::TypesOnly), "queue messages for the console"),
+    d("File", T::MsgDest(DestForm::Target), "write messages to a file (overwrite)").acted(),
+    d("Append", T::MsgDest(DestForm::Target), "append messages to a file").acted(),
+    d("Stdout", T::MsgDest(DestForm::TypesOnly), "write messages to standard output").acted(),
+    d("Stderr", T::MsgDest(DestForm::TypesOnly), "write messages to standard error").acted(),
+    d("Director", T::MsgDest(DestForm::Target), "forward messages to a director").acted(),
+    d("Console", T::MsgDest(DestForm::TypesOnly), "queue messages for the console").acted(),
     d("Operator", T::MsgDest(DestForm::Target), "mail messages immediately to the operator"),
-    d("Catalog", T::MsgDest(DestForm::TypesOnly), "store messages in the catalog Log table"),
+    d("Catalog", T::MsgDest(DestForm::TypesOnly), "store messages in the catalog Log table").acted(),
 ];
 
 pub static MESSAGES: ResourceDef = ResourceDef {

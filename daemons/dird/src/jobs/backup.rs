@@ -466,19 +466,9 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
     let mut spec = spec;
     if level != spec.level {
         // An upgraded level takes its level's pool override, as Bareos does.
-        if let Some(job) = cfg.job(&spec.name) {
-            let level_pool = match level {
-                JobLevel::Full => job.full_backup_pool.clone(),
-                JobLevel::Differential => job.differential_backup_pool.clone(),
-                _ => None,
-            };
-            if let Some(p) = level_pool {
-                spec.pool = Some(p);
-                spec.pool_source = match level {
-                    JobLevel::Full => "Job FullPool override".into(),
-                    _ => "Job DiffPool override".into(),
-                };
-            }
+        if let Some((p, src)) = spec.level_pools.for_level(level) {
+            spec.pool = Some(p.clone());
+            spec.pool_source = src.clone();
         }
         if let Ok(mut s) = ctl.spec.lock() {
             s.level = level;

@@ -12,6 +12,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Connect and authenticate to a storage daemon.
 pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, ProtoError> {
+    tracing::debug!(storage = %s.name, "connecting to the storage daemon at {}:{}", s.address, s.port);
     let name = &cfg.director.name;
     let (c, _) = dial(
         &s.address,
@@ -33,6 +34,7 @@ pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, Pr
 /// director waits up to `FD Connect Timeout` for it to connect.
 pub async fn connect_fd(cfg: &DirectorConfig, c: &ClientRes) -> Result<Conn, ProtoError> {
     use crate::client_conn;
+    tracing::debug!(client = %c.name, "connecting to the file daemon at {}:{}", c.address, c.port);
     if c.connection_from_client_to_director
         && let Some(conn) = client_conn::take_for(cfg, &c.name).await
     {
@@ -84,7 +86,11 @@ pub async fn read_until_eod(conn: &mut Conn, timeout: Duration) -> Result<String
 pub async fn read_line(conn: &mut Conn, timeout: Duration) -> Result<String, ProtoError> {
     loop {
         match conn.recv_timeout(timeout).await? {
-            Some(Packet::Data(b)) => return Ok(String::from_utf8_lossy(&b).into_owned()),
+            Some(Packet::Data(b)) => {
+                let line = String::from_utf8_lossy(&b).into_owned();
+                tracing::debug!(peer = conn.peer(), "<< {}", cairn_runtime::trace::redact(line.trim_end()));
+                return Ok(line);
+            }
             Some(Packet::Signal(Signal::Heartbeat)) => continue,
             Some(Packet::Signal(s)) => return Ok(format!("<signal {}>", s.name())),
             None => return Err(ProtoError::Closed),
@@ -114,6 +120,26 @@ pub async fn fd_status(cfg: &DirectorConfig, c: &ClientRes) -> Result<String, Pr
 pub async fn cancel_on_fd(cfg: &DirectorConfig, c: &ClientRes, job: &str) -> Result<String, ProtoError> {
     let mut conn = connect_fd(cfg, c).await?;
     conn.send_text(format!("cancel Job={}\n", cairn_proto::auth::bash_spaces(job))).await?;
+    let r = read_line(&mut conn, Duration::from_secs(15)).await;
+    conn.close().await;
+    r
+}
+
+/// Send one command line to a file daemon and return its one-line answer.
+pub async fn fd_command(cfg: &DirectorConfig, c: &ClientRes, line: &str) -> Result<String, ProtoError> {
+    let mut conn = connect_fd(cfg, c).await?;
+    tracing::debug!(client = %c.name, ">> {}", line.trim_end());
+    conn.send_text(line.to_string()).await?;
+    let r = read_line(&mut conn, Duration::from_secs(15)).await;
+    conn.close().await;
+    r
+}
+
+/// Send one command line to a storage daemon and return its one-line answer.
+pub async fn sd_command(cfg: &DirectorConfig, s: &StorageRes, line: &str) -> Result<String, ProtoError> {
+    let mut conn = connect_sd(cfg, s).await?;
+    tracing::debug!(storage = %s.name, ">> {}", line.trim_end());
+    conn.send_text(line.to_string()).await?;
     let r = read_line(&mut conn, Duration::from_secs(15)).await;
     conn.close().await;
     r
@@ -150,3 +176,4 @@ pub async fn sd_label(
     conn.close().await;
     r
 }
+

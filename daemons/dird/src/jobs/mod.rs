@@ -5,6 +5,7 @@
 //! its log.
 
 pub mod backup;
+pub mod control;
 pub mod fileset;
 pub mod links;
 pub mod report;
@@ -12,7 +13,7 @@ pub mod restore;
 pub mod runscript;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cairn_types::{JobLevel, JobStatus, JobType};
@@ -42,6 +43,61 @@ pub struct JobSpec {
     pub accurate: bool,
     /// Restore only.
     pub restore: Option<restore::RestoreSpec>,
+    /// Who started the job (the report's `Job triggered by:`).
+    pub trigger: Trigger,
+    /// Pools by level (Job or Run overrides), used when the level is chosen or
+    /// upgraded; empty when `pool=` was given on the command line.
+    pub level_pools: LevelPools,
+}
+
+/// Who started a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trigger {
+    #[default]
+    User,
+    Scheduler,
+    Client,
+}
+
+impl Trigger {
+    /// The word of the end-of-job report.
+    pub fn word(self) -> &'static str {
+        match self {
+            Trigger::User => "User",
+            Trigger::Scheduler => "Scheduler",
+            Trigger::Client => "Client",
+        }
+    }
+}
+
+/// Level pool overrides: (pool, source text as in the job report).
+#[derive(Debug, Clone, Default)]
+pub struct LevelPools {
+    pub full: Option<(String, String)>,
+    pub incremental: Option<(String, String)>,
+    pub differential: Option<(String, String)>,
+}
+
+impl LevelPools {
+    /// The Job resource's Full/Incremental/Differential Backup Pool.
+    pub fn from_job(job: &cairn_config::JobRes) -> Self {
+        let tag = |p: &Option<String>, what: &str| p.clone().map(|p| (p, format!("Job {what} override")));
+        LevelPools {
+            full: tag(&job.full_backup_pool, "FullPool"),
+            incremental: tag(&job.incremental_backup_pool, "IncPool"),
+            differential: tag(&job.differential_backup_pool, "DiffPool"),
+        }
+    }
+
+    /// The pool (and its source) for a level, if one is set.
+    pub fn for_level(&self, level: JobLevel) -> Option<&(String, String)> {
+        match level {
+            JobLevel::Full => self.full.as_ref(),
+            JobLevel::Incremental => self.incremental.as_ref(),
+            JobLevel::Differential => self.differential.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// A job the director knows about while it is queued or running.
@@ -58,6 +114,15 @@ pub struct JobControl {
     pub cancel: CancellationToken,
     /// Volumes written (for `%V` and reports).
     pub volumes: Mutex<Vec<String>>,
+    /// When the job is to start: `sched_time`, or later after a reschedule.
+    sched_at: Mutex<DateTime<Local>>,
+    /// The scheduled time of the first run (`Max Run Sched Time` counts from it).
+    pub initial_sched: DateTime<Local>,
+    /// Times the job was rescheduled (`Reschedule On Error`).
+    pub reschedule_count: AtomicU32,
+    /// When the job's work began (after its Before RunScripts); `Max Run Time`
+    /// and `Max Wait Time` count from here.
+    run_started: watch::Sender<Option<tokio::time::Instant>>,
 }
 
 impl JobControl {
@@ -82,6 +147,51 @@ impl JobControl {
     }
     pub fn spec(&self) -> JobSpec {
         self.spec.lock().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+    /// When the job is (or was) to start: its scheduled time, moved on by a
+    /// reschedule (`is waiting for its start time at …`).
+    pub fn sched_at(&self) -> DateTime<Local> {
+        self.sched_at.lock().map(|t| *t).unwrap_or(self.sched_time)
+    }
+    fn set_sched_at(&self, t: DateTime<Local>) {
+        if let Ok(mut g) = self.sched_at.lock() {
+            *g = t;
+        }
+    }
+    /// True once the job's work has begun (after its Before RunScripts; Bareos
+    /// `job_started`).
+    pub fn has_started(&self) -> bool {
+        self.run_started.borrow().is_some()
+    }
+    /// Bareos `JobWaiting`: a started job blocked on a resource or a daemon.
+    pub fn is_waiting(&self) -> bool {
+        self.has_started()
+            && matches!(
+                self.status(),
+                JobStatus::WaitFd
+                    | JobStatus::WaitSd
+                    | JobStatus::WaitMedia
+                    | JobStatus::WaitMount
+                    | JobStatus::WaitStoreRes
+                    | JobStatus::WaitJobRes
+                    | JobStatus::WaitClientRes
+                    | JobStatus::WaitMaxJobs
+                    | JobStatus::WaitPriority
+            )
+    }
+    /// True while the job has not started yet (Bareos: the statuses `CancelJob`
+    /// treats as "queued").
+    pub fn is_queued(&self) -> bool {
+        matches!(
+            self.status(),
+            JobStatus::Created
+                | JobStatus::WaitJobRes
+                | JobStatus::WaitClientRes
+                | JobStatus::WaitStoreRes
+                | JobStatus::WaitPriority
+                | JobStatus::WaitMaxJobs
+                | JobStatus::WaitStartTime
+        )
     }
 }
 
@@ -276,6 +386,19 @@ pub fn unique_name(name: &str, t: &DateTime<Local>, seq: u64) -> String {
 
 /// Create the catalog Job row and queue the job. Returns its control block.
 pub async fn submit(state: &Arc<DirState>, spec: JobSpec) -> Result<Arc<JobControl>, String> {
+    submit_with(state, spec, SubmitOpts::default()).await
+}
+
+/// What a rescheduled job carries over to its new JobId.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubmitOpts {
+    pub reschedule_count: u32,
+    /// The first job's scheduled time (`Max Run Sched Time` counts from it).
+    pub initial_sched: Option<DateTime<Local>>,
+}
+
+/// [`submit`] with the reschedule state of an earlier run.
+pub async fn submit_with(state: &Arc<DirState>, spec: JobSpec, opts: SubmitOpts) -> Result<Arc<JobControl>, String> {
     let cfg = state.config();
     let now = state.clock.now_local();
     let sched = spec.when.unwrap_or(now);
@@ -325,8 +448,14 @@ pub async fn submit(state: &Arc<DirState>, spec: JobSpec) -> Result<Arc<JobContr
         bytes: AtomicU64::new(0),
         cancel: CancellationToken::new(),
         volumes: Mutex::new(Vec::new()),
+        sched_at: Mutex::new(sched),
+        initial_sched: opts.initial_sched.unwrap_or(sched),
+        reschedule_count: AtomicU32::new(opts.reschedule_count),
+        run_started: watch::channel(None).0,
     });
     state.jobs.register(ctl.clone());
+    // Bareos checks for duplicates when it sets the job up, before queueing it.
+    control::check_duplicates(state, &ctl).await;
     // Jobs are started by the dispatcher task (see `dispatcher`), which keeps the
     // job task's type out of this function (run scripts may call `run`).
     if state.job_tx.send(ctl.clone()).is_err() {
@@ -343,63 +472,169 @@ pub async fn dispatcher(state: Arc<DirState>, mut rx: tokio::sync::mpsc::Unbound
     }
 }
 
-/// Wait for the start time and the limits, run the job, record its end.
+/// Run the job (again, after a reschedule) until it ends for good, then record
+/// its end.
 async fn drive(state: Arc<DirState>, ctl: Arc<JobControl>) {
+    loop {
+        let monitor = control::spawn_monitor(state.clone(), ctl.clone());
+        let status = run_once(&state, &ctl).await;
+        monitor.abort();
+        if control::reschedule(&state, &ctl, status).await {
+            continue;
+        }
+        state.jobs.finish(&ctl, status);
+        return;
+    }
+}
+
+/// Wait for the start time and the limits, run the job, write its report.
+async fn run_once(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
     let spec = ctl.spec();
-    if let Some(when) = spec.when {
-        let wait = (when - state.clock.now_local()).num_seconds();
-        if wait > 0 {
-            ctl.set_status(JobStatus::WaitStartTime);
+    let wait = (ctl.sched_at() - state.clock.now_local()).num_seconds();
+    if wait > 0 && !ctl.cancel.is_cancelled() {
+        ctl.set_status(JobStatus::WaitStartTime);
+        let text = format!("Job {} waiting {wait} seconds for scheduled start time.\n", ctl.job);
+        report::job_msg(state, ctl, cairn_types::MsgType::Info, &text).await;
+        // Long waits sleep in steps (timers are limited to about two years).
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait.unsigned_abs());
+        while !ctl.cancel.is_cancelled() && tokio::time::Instant::now() < deadline {
+            let step = (tokio::time::Instant::now() + std::time::Duration::from_secs(86400)).min(deadline);
             tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(wait as u64)) => {},
+                _ = tokio::time::sleep_until(step) => {},
                 _ = ctl.cancel.cancelled() => {},
             }
         }
     }
-    let status = if ctl.cancel.is_cancelled() || !state.jobs.acquire(&state, &ctl).await {
-        report::cancelled_before_start(&state, &ctl).await;
-        JobStatus::Canceled
-    } else {
+    let acquired = !ctl.cancel.is_cancelled() && state.jobs.acquire(state, ctl).await;
+    // A job cancelled while queued still "runs" to write its report, as in Bareos.
+    let start = state.clock.now_local();
+    if let Ok(mut t) = ctl.start_time.lock() {
+        *t = Some(start);
+    }
+    if acquired {
         ctl.set_status(JobStatus::Running);
-        if let Ok(mut t) = ctl.start_time.lock() {
-            *t = Some(state.clock.now_local());
-        }
         state.jobs_run.fetch_add(1, Ordering::Relaxed);
-        let before_ok = runscript::run_director_scripts(&state, &ctl, runscript::Phase::Before, None).await;
-        let st = if !before_ok {
-            report::job_msg(&state, &ctl, cairn_types::MsgType::Fatal, "A Before RunScript failed; the job is not run.\n").await;
-            report::finish(&state, &ctl, JobStatus::FatalError, report::Counts::default()).await
+    }
+    control::check_start_limits(state, ctl, start).await;
+    let st = if ctl.cancel.is_cancelled() {
+        record_start(state, ctl, start).await;
+        report::finish(state, ctl, JobStatus::Canceled, report::Counts::default()).await
+    } else {
+        let before_ok = runscript::run_director_scripts(state, ctl, runscript::Phase::Before, None).await;
+        if !before_ok {
+            report::job_msg(state, ctl, cairn_types::MsgType::Fatal, "A Before RunScript failed; the job is not run.\n").await;
+            report::finish(state, ctl, JobStatus::FatalError, report::Counts::default()).await
         } else {
+            // Bareos sets the start time again after the Before scripts; the run
+            // time limits count from here.
+            if let Ok(mut t) = ctl.start_time.lock() {
+                *t = Some(state.clock.now_local());
+            }
+            if matches!(spec.job_type, JobType::Backup | JobType::Restore) {
+                ctl.run_started.send_replace(Some(tokio::time::Instant::now()));
+            }
             match spec.job_type {
-                JobType::Backup => backup::run(&state, &ctl).await,
-                JobType::Restore => restore::run(&state, &ctl).await,
-                JobType::Admin => report::run_admin(&state, &ctl).await,
+                JobType::Backup => backup::run(state, ctl).await,
+                JobType::Restore => restore::run(state, ctl).await,
+                JobType::Admin => report::run_admin(state, ctl).await,
                 other => {
-                    report::job_msg(&state, &ctl, cairn_types::MsgType::Fatal, &format!("Job type {} is not supported by this version of Cairn yet.\n", other.long_name())).await;
-                    report::finish(&state, &ctl, JobStatus::FatalError, report::Counts::default()).await
+                    report::job_msg(state, ctl, cairn_types::MsgType::Fatal, &format!("Job type {} is not supported by this version of Cairn yet.\n", other.long_name())).await;
+                    report::finish(state, ctl, JobStatus::FatalError, report::Counts::default()).await
                 }
             }
-        };
-        // After scripts see the final status (%e); they run after the report, as in Bareos.
-        let _ = runscript::run_director_scripts(&state, &ctl, runscript::Phase::After, Some(st)).await;
-        state.jobs.release(&ctl.spec());
-        st
+        }
     };
-    state.jobs.finish(&ctl, status);
+    // After scripts see the final status (%e); they run after the report, as in Bareos.
+    let _ = runscript::run_director_scripts(state, ctl, runscript::Phase::After, Some(st)).await;
+    if acquired {
+        state.jobs.release(&ctl.spec());
+    }
+    st
 }
 
-/// Cancel a job: queued jobs end at once; running jobs get the cancel forwarded to
-/// their daemons and end as `A`.
-pub async fn cancel(state: &Arc<DirState>, ctl: &Arc<JobControl>) {
-    ctl.cancel.cancel();
-    let spec = ctl.spec();
-    if ctl.status() == JobStatus::Running {
-        let cfg = state.config();
-        if let Some(c) = spec.client.as_deref().and_then(|c| cfg.client(c)) {
-            let _ = links::cancel_on_fd(&cfg, c, &ctl.job).await;
-        }
-        if let Some(s) = spec.storage.as_deref().and_then(|s| cfg.storage(s)) {
-            let _ = links::cancel_on_sd(&cfg, s, &ctl.job).await;
+/// Record the start time of a job that ends without running (Bareos updates the
+/// start record of every job its job thread takes, cancelled or not).
+async fn record_start(state: &Arc<DirState>, ctl: &JobControl, start: DateTime<Local>) {
+    let jobid = ctl.jobid;
+    let starttime = start.format("%Y-%m-%d %H:%M:%S").to_string();
+    let jobtdate = start.timestamp();
+    let r = state
+        .catalog
+        .call(move |c| -> Result<(), cairn_catalog::CatalogError> {
+            let Some(row) = c.get_job(cairn_catalog::JobId(jobid))? else { return Ok(()) };
+            c.update_job_start(&cairn_catalog::JobStart {
+                jobid: cairn_catalog::JobId(jobid),
+                jobstatus: JobStatus::Canceled.code(),
+                level: row.level,
+                starttime,
+                jobtdate,
+                clientid: row.clientid,
+                poolid: row.poolid,
+                filesetid: row.filesetid,
+            })
+        })
+        .await;
+    if let Ok(Err(e)) = r {
+        tracing::warn!(jobid, "cannot record the start of the job: {e}");
+    }
+}
+
+/// One line of what `cancel` prints for a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelLine {
+    /// `JobId N, Job X marked to be canceled.` (an info message).
+    Info(String),
+    /// A daemon's reply, relayed as is.
+    Text(String),
+    /// `Failed to connect to …`.
+    Error(String),
+}
+
+impl CancelLine {
+    pub fn text(&self) -> &str {
+        match self {
+            CancelLine::Info(t) | CancelLine::Text(t) | CancelLine::Error(t) => t,
         }
     }
+}
+
+/// Cancel a job (Bareos `CancelJob`): a job that has not started yet ends at
+/// once (`A`); a running one gets the cancel forwarded to its file and storage
+/// daemons, whose replies are returned for the console.
+pub async fn cancel(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> Vec<CancelLine> {
+    let queued = ctl.is_queued();
+    ctl.cancel.cancel();
+    if queued {
+        return vec![CancelLine::Info(format!("JobId {}, Job {} marked to be canceled.\n", ctl.jobid, ctl.job))];
+    }
+    let mut out = Vec::new();
+    let spec = ctl.spec();
+    let cfg = state.config();
+    // Bareos talks to the daemons the job is connected to; a daemon that does not
+    // know the job (yet, or any more) was not connected, so its reply is not shown.
+    if let Some(c) = spec.client.as_deref().and_then(|c| cfg.client(c)) {
+        match links::cancel_on_fd(&cfg, c, &ctl.job).await {
+            Ok(r) if r.starts_with("2001") => out.push(CancelLine::Text(with_newline(r))),
+            Ok(_) => {}
+            Err(_) => {
+                out.push(CancelLine::Error("\nFailed to connect to File daemon.\n".into()));
+                return out;
+            }
+        }
+    }
+    if let Some(s) = spec.storage.as_deref().and_then(|s| cfg.storage(s)) {
+        match links::cancel_on_sd(&cfg, s, &ctl.job).await {
+            Ok(r) if r.starts_with("3000") => out.push(CancelLine::Text(with_newline(r))),
+            Ok(_) => {}
+            Err(_) => out.push(CancelLine::Error("Failed to connect to Storage daemon.\n".into())),
+        }
+    }
+    out
+}
+
+fn with_newline(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
 }

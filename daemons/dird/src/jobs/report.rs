@@ -246,7 +246,7 @@ pub async fn finish(state: &Arc<DirState>, ctl: &Arc<JobControl>, status: JobSta
         }
     }
     r.push_str(&format!("  Bareos binary info:     Cairn {}\n", cairn_types::CAIRN_VERSION));
-    r.push_str("  Job triggered by:       User\n");
+    r.push_str(&format!("  Job triggered by:       {}\n", spec.trigger.word()));
     r.push_str(&format!("  Termination:            {term}\n\n"));
     let ty = if status.is_ok() { MsgType::Terminate } else { MsgType::Error };
     let line = msgs::format_job_line(&cfg.director.name, ctl.jobid, MsgType::Info, &r);

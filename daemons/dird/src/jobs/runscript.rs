@@ -353,9 +353,10 @@ pub fn client_script_lines(state: &DirState, ctl: &JobControl) -> Vec<String> {
     let v = vars(state, ctl, None);
     let mut lines = Vec::new();
     for rs in job.run_scripts.iter().filter(|r| r.runs_on_client) {
+        // Bareos `lib/runscript.h` bits: After = 1, Before = 2, AfterVSS = 4.
         let when = match rs.runs_when {
-            RunsWhen::Before => 1,
-            RunsWhen::After => 2,
+            RunsWhen::Before => 2,
+            RunsWhen::After => 1,
             RunsWhen::Always => 3,
             RunsWhen::AfterVSS => 4,
             RunsWhen::Never => continue,

@@ -4,6 +4,7 @@ use cairn_types::{JobLevel, JobType};
 use serde_json::{Map, Value};
 
 use super::output::Output;
+use crate::state::ResKind;
 use super::Ctx;
 
 /// Which resource names a dot command lists.
@@ -33,7 +34,7 @@ pub fn names(ctx: &mut Ctx<'_>, out: &mut Output, which: NameList) -> bool {
     // (name, enabled flag if the resource has one)
     let items: Vec<(String, Option<bool>)> = match which {
         NameList::Catalogs => cfg.catalogs.iter().map(|r| (r.name.clone(), None)).collect(),
-        NameList::Clients => cfg.clients.iter().map(|r| (r.name.clone(), Some(r.enabled))).collect(),
+        NameList::Clients => cfg.clients.iter().map(|r| (r.name.clone(), Some(ctx.state.is_enabled(ResKind::Client, &r.name)))).collect(),
         NameList::Consoles => cfg.consoles.iter().map(|r| (r.name.clone(), None)).collect(),
         NameList::Users => cfg.users.iter().map(|r| (r.name.clone(), None)).collect(),
         NameList::Filesets => cfg.filesets.iter().map(|r| (r.name.clone(), None)).collect(),
@@ -51,7 +52,7 @@ pub fn names(ctx: &mut Ctx<'_>, out: &mut Output, which: NameList) -> bool {
                 }
                 None => true,
             })
-            .map(|r| (r.name.clone(), Some(r.enabled)))
+            .map(|r| (r.name.clone(), Some(ctx.state.is_enabled(ResKind::Job, &r.name))))
             .collect(),
         NameList::Msgs => cfg.messages.iter().map(|r| (r.name.clone(), None)).collect(),
         NameList::Pools => cfg
@@ -61,7 +62,7 @@ pub fn names(ctx: &mut Ctx<'_>, out: &mut Output, which: NameList) -> bool {
             .map(|r| (r.name.clone(), None))
             .collect(),
         NameList::Profiles => cfg.profiles.iter().map(|r| (r.name.clone(), None)).collect(),
-        NameList::Schedules => cfg.schedules.iter().map(|r| (r.name.clone(), Some(r.enabled))).collect(),
+        NameList::Schedules => cfg.schedules.iter().map(|r| (r.name.clone(), Some(ctx.state.is_enabled(ResKind::Schedule, &r.name)))).collect(),
         NameList::Storages => cfg.storages.iter().map(|r| (r.name.clone(), Some(r.enabled))).collect(),
     };
     let group = match which {
@@ -117,7 +118,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             pairs.push(("level", Value::from(j.level.map(|l| l.long_name()).unwrap_or_default())));
             pairs.push(("type", Value::from(j.job_type.long_name())));
             pairs.push(("fileset", Value::from(j.fileset.clone().unwrap_or_else(none))));
-            pairs.push(("enabled", Value::from(u32::from(j.enabled))));
+            pairs.push(("enabled", Value::from(u32::from(ctx.state.is_enabled(ResKind::Job, &j.name)))));
             pairs.push(("catalog", Value::from(j.catalog.clone().unwrap_or_else(|| cfg.default_catalog().name.clone()))));
         }
     } else if let Some(name) = ctx.args.value("client") {
@@ -128,7 +129,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             pairs.push(("file_retention", Value::from(c.file_retention)));
             pairs.push(("job_retention", Value::from(c.job_retention)));
             pairs.push(("autoprune", Value::from(u32::from(c.auto_prune))));
-            pairs.push(("enabled", Value::from(u32::from(c.enabled))));
+            pairs.push(("enabled", Value::from(u32::from(ctx.state.is_enabled(ResKind::Client, &c.name)))));
             pairs.push(("catalog", Value::from(c.catalog.clone().unwrap_or_else(|| cfg.default_catalog().name.clone()))));
         }
     } else if let Some(name) = ctx.args.value("storage") {
@@ -177,16 +178,14 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 
 /// `.jobstatus [=X]`: the catalog `Status` table.
 pub async fn jobstatus(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
-    // Bareos reads the value of the command word itself (`.jobstatus=T`); Cairn also
-    // takes `.jobstatus T`.
-    let want: Option<String> = ctx.args.args.first().and_then(|a| a.value.clone()).or_else(|| {
-        ctx.args.rest().first().map(|a| a.value.clone().unwrap_or_else(|| a.key.trim_start_matches('=').to_string()))
-    });
+    // Bareos reads only the value of the command word itself (`.jobstatus=T`).
+    let want: Option<String> = ctx.args.args.first().and_then(|a| a.value.clone());
     if let Some(w) = &want
         && w.chars().count() != 1 {
             out.error(format!("Unknown JobStatus '{w}'. JobStatus must be a single character.\n"));
             return false;
         }
+    super::select::announce_catalog(ctx, out);
     let res = ctx.state.catalog.call(|c| c.list_status()).await;
     let rows = match res {
         Ok(Ok(r)) => r,

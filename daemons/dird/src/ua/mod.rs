@@ -2,8 +2,10 @@
 //! module per command family.
 
 pub mod args;
+pub mod bvfs;
 pub mod dot;
 pub mod estimate;
+pub mod events;
 pub mod help;
 pub mod jobctl;
 pub mod list;
@@ -11,6 +13,8 @@ pub mod misc;
 pub mod output;
 pub mod restore;
 pub mod run;
+pub mod select;
+pub mod setdebug;
 pub mod show;
 pub mod sql;
 pub mod status;
@@ -234,6 +238,7 @@ pub async fn execute(
             return (out, false, false);
         }
     };
+    tracing::debug!(console = session.user_name(), "command: {}", if def.name == "configure" { def.name } else { line });
     if def.audit && cfg.director.auditing {
         tracing::info!(target: "audit", console = session.user_name(), peer = %session.peer, "{line}");
     }
@@ -290,11 +295,24 @@ async fn dispatch(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         CmdId::Run => run::run(ctx, out).await,
         CmdId::Wait => jobctl::wait(ctx, out).await,
         CmdId::Cancel => jobctl::cancel(ctx, out).await,
+        CmdId::Enable => jobctl::enable_disable(ctx, out, true).await,
+        CmdId::Disable => jobctl::enable_disable(ctx, out, false).await,
+        CmdId::Rerun => jobctl::rerun(ctx, out).await,
         CmdId::Restore => restore::restore(ctx, out).await,
         CmdId::Label => volume::label(ctx, out).await,
         CmdId::Update => volume::update(ctx, out).await,
         CmdId::Estimate => estimate::estimate(ctx, out).await,
-        CmdId::Bvfs | CmdId::NotYet => {
+        CmdId::Setdebug => setdebug::setdebug(ctx, out).await,
+        CmdId::DotEvents => events::events(ctx, out).await,
+        CmdId::BvfsLsdirs => bvfs::lsdirs(ctx, out).await,
+        CmdId::BvfsLsfiles => bvfs::lsfiles(ctx, out).await,
+        CmdId::BvfsUpdate => bvfs::update(ctx, out).await,
+        CmdId::BvfsGetJobids => bvfs::get_jobids(ctx, out).await,
+        CmdId::BvfsVersions => bvfs::versions(ctx, out).await,
+        CmdId::BvfsRestore => bvfs::restore(ctx, out).await,
+        CmdId::BvfsCleanup => bvfs::cleanup(ctx, out).await,
+        CmdId::BvfsClearCache => bvfs::clear_cache(ctx, out).await,
+        CmdId::NotYet => {
             out.error(format!(
                 "{}: this command is not available in this version of Cairn ({}) yet.\n",
                 ctx.cmd.name,

@@ -278,6 +278,23 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
     let dirs: Vec<String> = a.values("directory").into_iter().map(str::to_string).collect();
     let before = a.value("before").map(str::to_string);
     let mut client_name: Option<String> = None;
+    // `file=?b2<n>`: a selection stored by `.bvfs_restore`; no chain, no tree.
+    let handles: Vec<String> = files.iter().filter_map(|f| f.strip_prefix('?')).map(str::to_string).collect();
+    if !handles.is_empty() {
+        if handles.len() != files.len() || !dirs.is_empty() {
+            out.error("file=?<table> cannot be combined with other file= or directory= selections.\n");
+            return Ok(false);
+        }
+        let Some(sel) = super::bvfs::selection_from_handles(ctx.state, out, &handles).await else { return Ok(false) };
+        let mut jobids: Vec<u32> = sel.iter().map(|(j, _)| *j).collect();
+        jobids.dedup();
+        let client = a.value("client").or_else(|| a.value("backupclient")).map(str::to_string);
+        let client = match client {
+            Some(c) => Some(c),
+            None => super::bvfs::client_of_job(ctx.state, jobids.last().copied()).await,
+        };
+        return queue_selection(ctx, out, &rjob, &jobids, sel, client).await;
+    }
 
     // Which jobs.
     let jobids: Vec<u32> = if let Some(list) = a.value("jobid") {
@@ -396,6 +413,21 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         }
     }
     let sel = tree.selection();
+    queue_selection(ctx, out, &rjob, &jobids, sel, client_name).await
+}
+
+/// Writes the bootstrap for the selected (JobId, FileIndex) pairs and queues the
+/// restore job: the common end of tree selections and `file=?b2<n>` selections.
+async fn queue_selection(
+    ctx: &mut Ctx<'_>,
+    out: &mut Output,
+    rjob: &cairn_config::JobRes,
+    jobids: &[u32],
+    sel: Vec<(u32, i32)>,
+    client_name: Option<String>,
+) -> Result<bool, NoAnswer> {
+    let cfg = ctx.cfg.clone();
+    let a = ctx.args;
     if sel.is_empty() {
         out.error("No files selected to be restored.\n");
         return Ok(false);
@@ -482,7 +514,7 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
         comment: a.value("comment").map(str::to_string),
         accurate: false,
         restore: Some(RestoreSpec {
-            jobids: jobids.clone(),
+            jobids: jobids.to_vec(),
             bootstrap: bsr,
             bootstrap_path: Some(bsr_path.display().to_string()),
             where_,
@@ -491,6 +523,8 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
             files_expected: sel.len() as u64,
             prefix_links: false,
         }),
+        trigger: Default::default(),
+        level_pools: Default::default(),
     };
     let p = RunPlan { spec, pool_source: "Job resource".into(), storage_source: "Job resource".into(), format: "Native".into() };
     if a.has("yes") || ctx.session.api >= 2 {

@@ -28,23 +28,6 @@ pub fn parse_when(s: &str) -> Option<chrono::DateTime<Local>> {
     Local.from_local_datetime(&n).earliest()
 }
 
-/// The pool for a level: the Full/Incremental/Differential pool overrides of the
-/// job, else its Pool.
-fn pool_for_level(job: &cairn_config::JobRes, level: JobLevel) -> (String, &'static str) {
-    match level {
-        JobLevel::Full if job.full_backup_pool.is_some() => {
-            (job.full_backup_pool.clone().unwrap_or_default(), "Job FullPool override")
-        }
-        JobLevel::Incremental if job.incremental_backup_pool.is_some() => {
-            (job.incremental_backup_pool.clone().unwrap_or_default(), "Job IncPool override")
-        }
-        JobLevel::Differential if job.differential_backup_pool.is_some() => {
-            (job.differential_backup_pool.clone().unwrap_or_default(), "Job DiffPool override")
-        }
-        _ => (job.pool.clone(), "Job resource"),
-    }
-}
-
 /// Build the plan for job `job_name` from the resource and the command line.
 pub fn plan(ctx: &Ctx<'_>, out: &mut Output, job_name: &str) -> Option<RunPlan> {
     let cfg = &ctx.cfg;
@@ -85,18 +68,18 @@ pub fn plan(ctx: &Ctx<'_>, out: &mut Output, job_name: &str) -> Option<RunPlan> 
         }
     }
     let (pool, pool_source) = match a.value("pool") {
-        Some(p) => (p.to_string(), "Command input".to_string()),
-        None => {
-            let (p, s) = pool_for_level(job, level);
-            (p, s.to_string())
-        }
+        Some(p) => (p.to_string(), "command line".to_string()),
+        None => match jobs::LevelPools::from_job(job).for_level(level) {
+            Some((p, s)) => (p.clone(), s.clone()),
+            None => (job.pool.clone(), "Job resource".to_string()),
+        },
     };
     if cfg.pool(&pool).is_none() {
         out.error(format!("Pool \"{pool}\" not found.\n"));
         return None;
     }
     let (storage, storage_source) = match a.value("storage") {
-        Some(s) => (Some(s.to_string()), "Command input".to_string()),
+        Some(s) => (Some(s.to_string()), "command line".to_string()),
         None => match job.storage.first() {
             Some(s) => (Some(s.clone()), "Job resource".to_string()),
             None => (cfg.pool(&pool).and_then(|p| p.storage.first().cloned()), "Pool resource".to_string()),
@@ -149,6 +132,8 @@ pub fn plan(ctx: &Ctx<'_>, out: &mut Output, job_name: &str) -> Option<RunPlan> 
             comment: a.value("comment").map(str::to_string),
             accurate,
             restore: None,
+            trigger: jobs::Trigger::User,
+            level_pools: if a.value("pool").is_some() { jobs::LevelPools::default() } else { jobs::LevelPools::from_job(job) },
         },
         pool_source,
         storage_source,
@@ -254,16 +239,19 @@ pub async fn confirm(ctx: &mut Ctx<'_>, out: &mut Output, mut p: RunPlan) -> Res
                 let i = ctx.menu(out, "Levels:", &levels, "Select level").await?;
                 p.spec.level = JobLevel::from_keyword(&levels[i]).unwrap_or(JobLevel::Full);
                 if let Some(job) = cfg.job(&p.spec.name) {
-                    if p.pool_source != "Command input" && p.pool_source != "User input" {
-                        let (pool, src) = pool_for_level(job, p.spec.level);
+                    if p.pool_source != "command line" && p.pool_source != "user input" {
+                        let (pool, src) = match p.spec.level_pools.for_level(p.spec.level) {
+                            Some((pool, src)) => (pool.clone(), src.clone()),
+                            None => (job.pool.clone(), "Job resource".to_string()),
+                        };
                         p.spec.pool = Some(pool);
-                        p.pool_source = src.to_string();
+                        p.pool_source = src;
                     }
                 }
             }
             "Storage" => {
                 p.spec.storage = Some(pick(ctx, out, "Storage", cfg.storages.iter().map(|s| s.name.clone()).collect()).await?);
-                p.storage_source = "User input".into();
+                p.storage_source = "user selection".into();
             }
             "Job" => {
                 let name = pick(ctx, out, "Job", cfg.jobs.iter().map(|j| j.name.clone()).collect()).await?;
@@ -297,7 +285,8 @@ pub async fn confirm(ctx: &mut Ctx<'_>, out: &mut Output, mut p: RunPlan) -> Res
             }
             "Pool" => {
                 p.spec.pool = Some(pick(ctx, out, "Pool", cfg.pools.iter().map(|x| x.name.clone()).collect()).await?);
-                p.pool_source = "User input".into();
+                p.pool_source = "user input".into();
+                p.spec.level_pools = jobs::LevelPools::default();
             }
             "Where" => {
                 let w = ctx.ask(out, "Please enter the full path prefix for restore (/ for none): ").await?;

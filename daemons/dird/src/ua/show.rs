@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::output::Output;
+use crate::state::ResKind;
 use super::Ctx;
 
 /// `show` keywords in Bareos's matching order, with their resource type and the
@@ -88,8 +89,9 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             continue;
         }
         if a.key.eq_ignore_ascii_case("disabled") {
+            // Bareos ends the command after the disabled lists.
             show_disabled(ctx, out);
-            continue;
+            return true;
         }
         let Some((kw, type_)) = keyword(&a.key) else {
             out.error(format!("Resource {} not found\n", a.key));
@@ -123,15 +125,22 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 fn show_disabled(ctx: &Ctx<'_>, out: &mut Output) {
     let cfg = &ctx.cfg;
     let sections: [(&str, &str, Vec<String>); 3] = [
-        ("Jobs", "jobs", cfg.jobs.iter().filter(|j| !j.enabled).map(|j| j.name.clone()).collect()),
-        ("Clients", "clients", cfg.clients.iter().filter(|c| !c.enabled).map(|c| c.name.clone()).collect()),
-        ("Schedules", "schedules", cfg.schedules.iter().filter(|s| !s.enabled).map(|s| s.name.clone()).collect()),
+        ("Jobs", "jobs", cfg.jobs.iter().filter(|j| !ctx.state.is_enabled(ResKind::Job, &j.name)).map(|j| j.name.clone()).collect()),
+        ("Clients", "clients", cfg.clients.iter().filter(|c| !ctx.state.is_enabled(ResKind::Client, &c.name)).map(|c| c.name.clone()).collect()),
+        ("Schedules", "schedules", cfg.schedules.iter().filter(|s| !ctx.state.is_enabled(ResKind::Schedule, &s.name)).map(|s| s.name.clone()).collect()),
     ];
-    let only: Option<String> = ctx.args.rest().iter().skip_while(|a| !a.key.eq_ignore_ascii_case("disabled")).nth(1).map(|a| a.key.to_ascii_lowercase());
+    let only: Option<String> = ctx
+        .args
+        .rest()
+        .iter()
+        .skip_while(|a| !a.key.eq_ignore_ascii_case("disabled"))
+        .nth(1)
+        .map(|a| a.key.to_ascii_lowercase())
+        .filter(|k| ["jobs", "clients", "schedules"].contains(&k.as_str()));
     let mut m = Map::new();
     for (title, key, names) in sections {
         if let Some(o) = &only
-            && !key.starts_with(o.as_str()) {
+            && key != o.as_str() {
                 continue;
             }
         if names.is_empty() {

@@ -97,40 +97,7 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
     header.insert("jobs_running".into(), Value::from(st.jobs.active().len()));
     header.insert("config_warnings".into(), Value::from(warnings));
 
-    let mut running_text = String::from("\nRunning Jobs:\n");
-    for c in st.consoles() {
-        running_text.push_str(&format!("Console connected at {}\n", c.connected.format(STATUS_TIME)));
-    }
-    let active = st.jobs.active();
-    let mut running = Vec::new();
-    if active.is_empty() {
-        running_text.push_str("No Jobs running.\n====\n");
-    } else {
-        running_text.push_str(" JobId Level   Name                       Status\n");
-        running_text.push_str(&"=".repeat(70));
-        running_text.push('\n');
-        for j in &active {
-            let spec = j.spec();
-            let status = running_status_text(j.status());
-            let lvl = level_word(spec.job_type.code(), spec.level.code(), 7);
-            running_text.push_str(&format!("{:>6} {:<6}  {:<20} {}\n", j.jobid, lvl, j.job, status));
-            let mut m = Map::new();
-            m.insert("jobid".into(), Value::from(j.jobid));
-            m.insert("name".into(), Value::from(j.job.clone()));
-            m.insert("level".into(), Value::from(lvl.trim_end().to_string()));
-            m.insert("type".into(), Value::from(spec.job_type.long_name()));
-            m.insert("status".into(), Value::from(status));
-            let start = j.start_time.lock().ok().and_then(|t| *t).map(|t| t.format(STATUS_TIME).to_string()).unwrap_or_default();
-            m.insert("start_time".into(), Value::from(start));
-            m.insert("files".into(), Value::from(j.files.load(std::sync::atomic::Ordering::Relaxed)));
-            m.insert("bytes".into(), Value::from(j.bytes.load(std::sync::atomic::Ordering::Relaxed)));
-            if let Some(c) = &spec.comment {
-                m.insert("comment".into(), Value::from(c.clone()));
-            }
-            running.push(Value::Object(m));
-        }
-        running_text.push_str("====\n");
-    }
+    let (running_text, running) = super::jobctl::running_section(ctx);
 
     // The last ten finished jobs, oldest first, from the catalog.
     let filter = JobFilter {
@@ -211,17 +178,236 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
     Some(Sections { header_text, header, running_text, running, terminated_text, terminated, clients_text, clients })
 }
 
+/// The "Scheduled Jobs" section: the next run of each Run line of each
+/// scheduled job within `days=` days (default 1, at most 500), with the volume
+/// it would write to.
+async fn scheduled_section(ctx: &mut Ctx<'_>) -> (String, Vec<Value>) {
+    let mut text = String::new();
+    let days = match ctx.args.value("days").map(|d| d.trim().parse::<i64>()) {
+        None => 1,
+        Some(Ok(d)) if (0..=500).contains(&d) => d as u32,
+        Some(_) => {
+            text.push_str("Ignoring invalid value for days. Max is 500.\n");
+            1
+        }
+    };
+    let now = ctx.state.clock.now_local();
+    let list = crate::scheduler::upcoming(ctx.state, now, days);
+    let mut json = Vec::new();
+    if list.is_empty() {
+        text.push_str("No Scheduled Jobs.\n====\n");
+        return (text, json);
+    }
+    text.push_str("\nScheduled Jobs:\n");
+    text.push_str("Level          Type     Pri  Scheduled          Name               Volume\n");
+    text.push_str(&"=".repeat(83));
+    text.push('\n');
+    for u in list {
+        let volume = if u.job_type == JobType::Backup {
+            let media_type = u.storage.as_deref().and_then(|s| ctx.cfg.storage(s)).map(|s| s.media_type.clone()).unwrap_or_default();
+            let pool = u.pool.clone();
+            ctx.state
+                .catalog
+                .call(move |c| -> Result<Option<String>, cairn_catalog::CatalogError> {
+                    let Some(p) = c.get_pool(&pool)? else { return Ok(None) };
+                    Ok(c.find_appendable_volume(p.poolid, &media_type, &[])?.map(|m| m.volumename))
+                })
+                .await
+                .ok()
+                .and_then(|r| r.ok())
+                .flatten()
+                .unwrap_or_else(|| "*unknown*".to_string())
+        } else {
+            "*unknown*".to_string()
+        };
+        let level = match u.job_type {
+            JobType::Admin | JobType::Archive | JobType::Restore => " ".to_string(),
+            _ => u.level.long_name().to_string(),
+        };
+        let when = u.runtime.format(STATUS_TIME).to_string();
+        text.push_str(&format!(
+            "{:<14} {:<8} {:>3}  {:<18} {:<18} {}\n",
+            level,
+            u.job_type.long_name(),
+            u.priority,
+            when,
+            u.job,
+            volume
+        ));
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(u.job.clone()));
+        m.insert("type".into(), Value::from(u.job_type.long_name()));
+        m.insert("level".into(), Value::from(level));
+        m.insert("priority".into(), Value::from(u.priority));
+        m.insert("scheduled".into(), Value::from(when));
+        m.insert("volume".into(), Value::from(volume));
+        if let Some(p) = &u.run_pool {
+            m.insert("pool".into(), Value::from(p.clone()));
+        }
+        if let Some(s) = &u.storage {
+            m.insert("storage".into(), Value::from(s.clone()));
+        }
+        json.push(Value::Object(m));
+    }
+    text.push_str("====\n");
+    (text, json)
+}
+
+/// `status scheduler [days=N|days=FROM,TO] [schedule=] [client=] [job=]`.
+async fn scheduler_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
+    use crate::scheduler::{overrides_text, preview, PreviewFilter};
+    use crate::state::ResKind;
+    const DEFAULT_DAYS: i64 = 7;
+    let api_json = ctx.session.api >= 2;
+    let (mut from, mut to, mut days) = (0i64, DEFAULT_DAYS, DEFAULT_DAYS);
+    if let Some(v) = ctx.args.value("days") {
+        if let Some((a, b)) = v.split_once(',') {
+            let (mut a, mut b) = (a.trim().parse::<i64>().unwrap_or(0), b.trim().parse::<i64>().unwrap_or(0));
+            if a > b {
+                std::mem::swap(&mut a, &mut b);
+            }
+            if !api_json && (a < -366 || b > 366) {
+                out.text("Ignoring invalid days range. Allowed: -366..366.\n");
+                a = 0;
+                b = DEFAULT_DAYS;
+            }
+            from = a;
+            to = b;
+            days = a.abs().max(b.abs());
+        } else {
+            days = v.trim().parse::<i64>().unwrap_or(0);
+            if !api_json && !(-366..=366).contains(&days) {
+                out.text("Ignoring invalid value for days. Allowed is -366 < days < 366.\n");
+                days = DEFAULT_DAYS;
+            }
+            (from, to) = if days >= 0 { (0, days) } else { (days, 0) };
+        }
+    }
+    let cfg = ctx.cfg.clone();
+    let mut filter = PreviewFilter { schedule: ctx.args.value("schedule").map(str::to_string), ..Default::default() };
+    if let Some(c) = ctx.args.value("client") {
+        if cfg.client(c).is_none() {
+            out.error(format!("Client \"{c}\" not found.\n"));
+            return false;
+        }
+        filter.client = Some(c.to_string());
+    }
+    if let Some(j) = ctx.args.value("job") {
+        if cfg.job(j).is_none() {
+            out.error(format!("Job \"{j}\" not found.\n"));
+            return false;
+        }
+        filter.job = Some(j.to_string());
+    }
+    let st = ctx.state;
+    let job_on = |j: &cairn_config::JobRes| {
+        st.is_enabled(ResKind::Job, &j.name) && j.client.as_deref().is_none_or(|c| st.is_enabled(ResKind::Client, c))
+    };
+    // Which schedule triggers which jobs.
+    let mut text = String::from("Scheduler Jobs:\n\nSchedule               Jobs Triggered\n");
+    text.push_str(&"=".repeat(59));
+    text.push('\n');
+    let mut schedules = Vec::new();
+    for sched in cfg.schedules.iter() {
+        if !st.is_enabled(ResKind::Schedule, &sched.name) || filter.schedule.as_ref().is_some_and(|n| *n != sched.name) {
+            continue;
+        }
+        let jobs: Vec<(&str, bool)> = cfg
+            .jobs
+            .iter()
+            .filter(|j| filter.job.as_ref().is_none_or(|n| *n == j.name))
+            .filter(|j| filter.client.as_ref().is_none_or(|c| j.client.as_deref() == Some(c.as_str())))
+            .filter(|j| j.schedule.as_deref() == Some(sched.name.as_str()))
+            .map(|j| (j.name.as_str(), job_on(j)))
+            .collect();
+        if jobs.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{}\n", sched.name));
+        let mut jv = Vec::new();
+        for (name, on) in &jobs {
+            let mark = if *on { "" } else { " (disabled)" };
+            text.push_str(&format!("                       {name}{mark}\n"));
+            let mut m = Map::new();
+            m.insert("name".into(), Value::from(*name));
+            m.insert("enabled".into(), Value::from(*on));
+            jv.push(Value::Object(m));
+        }
+        text.push('\n');
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(sched.name.clone()));
+        m.insert("enabled".into(), Value::from(true));
+        m.insert("jobs".into(), Value::Array(jv));
+        schedules.push(Value::Object(m));
+    }
+    let now = st.clock.now_local();
+    let day = chrono::Duration::days(1);
+    // Text: `days` days into the future (or the past when negative); JSON: from..to.
+    let (start, stop) = if api_json {
+        (now + day * from as i32, now + day * to as i32)
+    } else if days >= 0 {
+        (now, now + day * days as i32)
+    } else {
+        (now + day * days as i32, now)
+    };
+    let runs = preview(st, start, stop, &filter);
+    let date_fmt = "%a %d-%b-%Y %H:%M";
+    let width = runs.iter().map(|r| r.runtime.format(date_fmt).to_string().len()).max().unwrap_or(0);
+    text.push_str("====\n\n");
+    text.push_str(&format!("Scheduler Preview for {days} days:\n\n"));
+    text.push_str(&format!("{:<width$}  {:<22}  {}\n", "Date", "Schedule", "Overrides"));
+    text.push_str(&"=".repeat(62));
+    text.push('\n');
+    let mut pv = Vec::new();
+    for r in &runs {
+        let dt = r.runtime.format(date_fmt).to_string();
+        let name: String = r.schedule.chars().take(22).collect();
+        text.push_str(&format!("{dt:<width$}  {name:<22}  {}\n", overrides_text(&r.run)));
+        let mut m = Map::new();
+        m.insert("datetime".into(), Value::from(dt));
+        m.insert("runtime".into(), Value::from(r.runtime.timestamp()));
+        m.insert("schedule".into(), Value::from(r.schedule.clone()));
+        if let Some(l) = r.run.level {
+            m.insert("level".into(), Value::from(l.long_name()));
+        }
+        if let Some(p) = r.run.priority {
+            m.insert("priority".into(), Value::from(p));
+        }
+        if let Some(p) = &r.run.pool {
+            m.insert("pool".into(), Value::from(p.clone()));
+        }
+        if let Some(s) = &r.run.storage {
+            m.insert("storage".into(), Value::from(s.clone()));
+        }
+        if let Some(x) = &r.run.messages {
+            m.insert("messages".into(), Value::from(x.clone()));
+        }
+        if let Some(x) = r.run.spool_data {
+            m.insert("spool_data".into(), Value::from(x));
+        }
+        if let Some(x) = r.run.accurate {
+            m.insert("accurate".into(), Value::from(x));
+        }
+        pv.push(Value::Object(m));
+    }
+    text.push_str("====\n");
+    out.text(text);
+    out.set("schedules", Value::Array(schedules));
+    out.set("preview", Value::Array(pv));
+    true
+}
+
 async fn director_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let Some(s) = collect(ctx, out).await else { return false };
     out.text(s.header_text);
-    // Cairn's director has no scheduler yet: nothing is scheduled to run.
-    out.text("No Scheduled Jobs.\n====\n");
+    let (sched_text, sched) = scheduled_section(ctx).await;
+    out.text(sched_text);
     out.text(s.running_text);
     out.text(s.terminated_text);
     out.text(s.clients_text);
     out.text("====\n");
     out.set("header", Value::Object(s.header));
-    out.set("scheduled", Value::Array(Vec::new()));
+    out.set("scheduled", Value::Array(sched));
     out.set("running", Value::Array(s.running));
     out.set("terminated", Value::Array(s.terminated));
     out.set("client-connection", Value::Array(s.clients));
@@ -372,7 +558,7 @@ pub async fn status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     } else if k.starts_with("storage") {
         storage_status(ctx, out, first.value.clone()).await
     } else if k.starts_with("sched") {
-        not_yet(out, "scheduler")
+        scheduler_status(ctx, out).await
     } else if k.starts_with("sub") {
         not_yet(out, "subscriptions")
     } else {
@@ -388,34 +574,59 @@ pub async fn dot_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         out.text("1900 Bad .status command, missing arguments.\n");
         return false;
     };
-    if !target.key.to_ascii_lowercase().starts_with("dir") {
-        return not_yet(out, &target.key);
+    if !target.key.eq_ignore_ascii_case("dir") {
+        let k = target.key.to_ascii_lowercase();
+        if k == "client" || k == "storage" {
+            return not_yet(out, &target.key);
+        }
+        out.text("1900 Bad .status command, wrong argument.\n");
+        return false;
     }
     let Some(what) = rest.get(1).map(|a| a.key.to_ascii_lowercase()) else {
         out.text("1900 Bad .status command, missing arguments.\n");
         return false;
     };
-    let Some(s) = collect(ctx, out).await else { return false };
     match what.as_str() {
-        "header" => {
-            out.text(s.header_text);
-            out.set("header", Value::Object(s.header));
+        "current" => {
+            // Bareos `OKdotstatus` and one `DotStatusJob` line per queued or running job.
+            out.text("1000 OK .status\n");
+            for j in ctx.state.jobs.active() {
+                out.text(format!("JobId={} JobStatus={} JobErrors=0\n", j.jobid, j.status().code()));
+            }
         }
-        "scheduled" => {
-            out.text("No Scheduled Jobs.\n");
-            out.set("scheduled", Value::Array(Vec::new()));
+        "last" => {
+            out.text("1000 OK .status\n");
+            let filter = JobFilter {
+                jobstatus: JobStatus::ALL.iter().filter(|s| s.is_final()).map(|s| s.code()).collect(),
+                reverse: true,
+                limit: Some(1),
+                ..JobFilter::default()
+            };
+            if let Ok(Ok(rows)) = ctx.state.catalog.call(move |c| c.list_jobs(&filter)).await {
+                if let Some(r) = rows.first() {
+                    out.text(format!("JobId={} JobStatus={} JobErrors={}\n", r.jobid, r.jobstatus, r.joberrors));
+                }
+            }
         }
         "running" => {
-            out.text(s.running_text);
-            out.set("running", Value::Array(s.running));
+            let (text, rows) = super::jobctl::running_section(ctx);
+            out.text(text);
+            out.set("running", Value::Array(rows));
         }
-        "terminated" => {
-            out.text(s.terminated_text);
-            out.set("terminated", Value::Array(s.terminated));
+        "scheduled" => {
+            let (text, rows) = scheduled_section(ctx).await;
+            out.text(text);
+            out.set("scheduled", Value::Array(rows));
         }
-        "current" | "last" => {
-            out.text("OK\n");
-            out.set("running", Value::Array(s.running));
+        "header" | "terminated" => {
+            let Some(s) = collect(ctx, out).await else { return false };
+            if what == "header" {
+                out.text(s.header_text);
+                out.set("header", Value::Object(s.header));
+            } else {
+                out.text(s.terminated_text);
+                out.set("terminated", Value::Array(s.terminated));
+            }
         }
         _ => {
             out.text("1900 Bad .status command, wrong argument.\n");

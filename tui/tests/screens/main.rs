@@ -1,0 +1,8 @@
+//! The TUI's one integration-test binary: whole-screen snapshots at 80x24 and
+//! 120x40 from fixture JSON captured from a real director, one style snapshot
+//! per theme, and robustness checks. Snapshots are committed under
+//! `snapshots/`; insta compares against them (in CI it never writes).
+
+mod screens;
+mod support;
+mod themes;
