@@ -4,6 +4,7 @@
 //! file only parses arguments and dispatches into the crates.
 
 mod defaults;
+mod pki;
 mod tui;
 mod up;
 

@@ -68,6 +68,7 @@ fn load_raw(path: &Path) -> Result<LoadedSetup, ConsoleError> {
                 address: d.address.clone(),
                 port: d.port,
                 password_key: d.password.as_ref().map(|p| p.0.clone()),
+                tls: d.tls.options(),
             })
             .collect(),
         consoles: cfg
@@ -79,6 +80,7 @@ fn load_raw(path: &Path) -> Result<LoadedSetup, ConsoleError> {
                 director: c.director.clone(),
                 history_file: c.history_file.clone(),
                 history_length: c.history_length,
+                tls: c.tls.options(),
             })
             .collect(),
     };

@@ -25,6 +25,8 @@ pub struct DirectorEntry {
     pub port: u16,
     /// The hex MD5 key of the default console's password.
     pub password_key: Option<String>,
+    /// The Director resource's TLS directives.
+    pub tls: cairn_proto::tls::TlsOptions,
 }
 
 /// A `Console` resource of the console configuration.
@@ -36,6 +38,8 @@ pub struct ConsoleEntry {
     pub director: Option<String>,
     pub history_file: Option<PathBuf>,
     pub history_length: u32,
+    /// The Console resource's TLS directives (used when active, else the Director's).
+    pub tls: cairn_proto::tls::TlsOptions,
 }
 
 /// The console configuration, reduced to what the console needs.
@@ -110,10 +114,13 @@ impl ConsoleSetup {
     /// Login options for Director `dir` with the console chosen for it.
     pub fn connect_options(&self, dir: usize) -> Result<ConnectOptions, ConsoleError> {
         let d = self.directors.get(dir).ok_or_else(|| ConsoleError::Config("no such Director".into()))?;
+        let tls_err = |e: cairn_proto::tls::TlsError| ConsoleError::Config(format!("Director {}: {e}", d.name));
         match self.choose_console(dir) {
             Some(c) => {
                 let mut o = ConnectOptions::new(d.address.clone(), d.port, c.password_key.clone());
                 o.console_name = Some(c.name.clone());
+                let tls = if c.tls.active() { &c.tls } else { &d.tls };
+                o.tls = tls.client().map_err(tls_err)?;
                 Ok(o)
             }
             None => {
@@ -123,7 +130,9 @@ impl ConsoleSetup {
                         d.name
                     ))
                 })?;
-                Ok(ConnectOptions::new(d.address.clone(), d.port, key))
+                let mut o = ConnectOptions::new(d.address.clone(), d.port, key);
+                o.tls = d.tls.client().map_err(tls_err)?;
+                Ok(o)
             }
         }
     }
@@ -134,7 +143,7 @@ mod tests {
     use super::*;
 
     fn dir(name: &str, pw: Option<&str>) -> DirectorEntry {
-        DirectorEntry { name: name.into(), address: format!("{name}.example"), port: 9101, password_key: pw.map(String::from) }
+        DirectorEntry { name: name.into(), address: format!("{name}.example"), port: 9101, password_key: pw.map(String::from), tls: Default::default() }
     }
     fn con(name: &str, director: Option<&str>) -> ConsoleEntry {
         ConsoleEntry {
@@ -143,6 +152,7 @@ mod tests {
             director: director.map(String::from),
             history_file: None,
             history_length: 100,
+            tls: Default::default(),
         }
     }
 

@@ -99,7 +99,7 @@ async fn banner_as_bconsole_prints_it() {
         crate::session::banner_text(client.banner()),
         " Encryption: None\n1000 OK: fake-dir Version: 25.1.1 (04 March 2026)\nYou are connected using the default console\n\nEnter a period (.) to cancel a command.\n"
     );
-    let d = DirectorEntry { name: "d".into(), address: "localhost".into(), port: 9101, password_key: None };
+    let d = DirectorEntry { name: "d".into(), address: "localhost".into(), port: 9101, password_key: None, tls: Default::default() };
     assert_eq!(crate::session::connecting_line(&d), "Connecting to Director localhost:9101\n");
 }
 
@@ -298,7 +298,7 @@ async fn connection_failure_names_the_director() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    let d = DirectorEntry { name: "dir1".into(), address: "127.0.0.1".into(), port, password_key: Some("k".into()) };
+    let d = DirectorEntry { name: "dir1".into(), address: "127.0.0.1".into(), port, password_key: Some("k".into()), tls: Default::default() };
     let opts = ConnectOptions::new("127.0.0.1", port, "k");
     let err = crate::session::connect(&d, &opts).await.expect_err("must fail");
     // Normally "Connection refused"; another test may briefly reuse the port.

@@ -84,6 +84,8 @@ pub fn write_config(home: &Path, v: &Values) -> std::io::Result<()> {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         }
     }
+    // The private CA and the daemons' certificates the TLS directives point at.
+    crate::pki::write_home_pki(&etc.join("tls"), &[("dir", "bareos-dir"), ("sd", "bareos-sd"), ("fd", "bareos-fd")])?;
     for d in ["var", "var/storage", "var/log", "var/restores"] {
         std::fs::create_dir_all(home.join(d))?;
     }

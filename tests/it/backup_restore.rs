@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use crate::cluster::{run_and_expect, Cluster, ClusterOpts};
 
 /// A deterministic pseudo-random byte generator (xorshift).
-fn bytes(seed: u64, n: usize) -> Vec<u8> {
+pub fn bytes(seed: u64, n: usize) -> Vec<u8> {
     let mut x = seed | 1;
     (0..n)
         .map(|_| {

@@ -28,6 +28,36 @@ pub struct ClusterOpts {
     /// scheduler's longest sleep.
     pub clock: Option<std::sync::Arc<dyn cairn_runtime::Clock>>,
     pub scheduler_tick: Option<Duration>,
+    /// Certificate TLS on every link (console, director↔SD, director↔FD, FD↔SD).
+    pub tls: Option<ClusterTls>,
+}
+
+/// Certificate TLS for a test cluster: `certs` holds `ca.pem` and
+/// `{dir,sd,fd}.pem` / `.key` (see `tls::Pki`).
+#[derive(Clone, Default)]
+pub struct ClusterTls {
+    pub certs: PathBuf,
+    /// `TLS Require` on the director's listener (consoles).
+    pub dir_require: bool,
+    /// `TLS Allowed CN` of the SD's Storage resource (who may connect to the SD).
+    pub sd_allowed_cn: Vec<String>,
+}
+
+impl ClusterTls {
+    /// The TLS directives of one resource, using `who`'s certificate.
+    pub fn block(&self, who: &str, require: bool, verify: bool, allowed: &[String]) -> String {
+        let c = self.certs.display();
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        let mut s = format!(
+            "  TLS Enable = yes\n  TLS Require = {}\n  TLS CA Certificate File = \"{c}/ca.pem\"\n  TLS Certificate = \"{c}/{who}.pem\"\n  TLS Key = \"{c}/{who}.key\"\n  TLS Verify Peer = {}\n",
+            yn(require),
+            yn(verify)
+        );
+        for a in allowed {
+            s.push_str(&format!("  TLS Allowed CN = \"{a}\"\n"));
+        }
+        s
+    }
 }
 
 impl Default for ClusterOpts {
@@ -40,6 +70,7 @@ impl Default for ClusterOpts {
             extra_resources: String::new(),
             clock: None,
             scheduler_tick: None,
+            tls: None,
         }
     }
 }
@@ -50,6 +81,9 @@ pub struct Cluster {
     pub fd: Option<cairn_fd::FileDaemon>,
     pub dir: Option<cairn_dird::Director>,
     pub port: u16,
+    pub sd_port: u16,
+    pub fd_port: u16,
+    pub tls: Option<ClusterTls>,
 }
 
 fn write(p: &Path, text: &str) -> Result<()> {
@@ -69,11 +103,19 @@ impl Cluster {
         std::fs::create_dir_all(r.join("work-sd"))?;
         std::fs::create_dir_all(r.join("work-fd"))?;
         std::fs::create_dir_all(r.join("work-dir"))?;
+        let tls_block = |who: &str, require: bool, verify: bool, allowed: &[String]| match &o.tls {
+            Some(t) => t.block(who, require, verify, allowed),
+            None => String::new(),
+        };
+        let sd_tls = tls_block("sd", true, true, o.tls.as_ref().map(|t| t.sd_allowed_cn.as_slice()).unwrap_or(&[]));
+        let fd_tls = tls_block("fd", true, true, &[]);
+        let dir_tls = tls_block("dir", o.tls.as_ref().is_some_and(|t| t.dir_require), false, &[]);
+        let dir_out_tls = tls_block("dir", true, true, &[]);
         let count = if o.sd_devices > 1 { format!("  Count = {}\n", o.sd_devices) } else { String::new() };
         write(
             &r.join("sd.conf"),
             &format!(
-                "Storage {{\n  Name = test-sd\n  SDAddress = 127.0.0.1\n  SDPort = 0\n  Working Directory = \"{w}\"\n  Client Connect Wait = 60\n}}\nDirector {{\n  Name = test-dir\n  Password = \"{SD_PW}\"\n}}\nDevice {{\n  Name = FileStorage\n  Media Type = File\n  Archive Device = \"{s}\"\n  LabelMedia = yes\n  Random Access = yes\n  AutomaticMount = yes\n  RemovableMedia = no\n  AlwaysOpen = no\n{count}}}\nMessages {{\n  Name = Standard\n  Director = test-dir = all\n}}\n",
+                "Storage {{\n  Name = test-sd\n  SDAddress = 127.0.0.1\n  SDPort = 0\n  Working Directory = \"{w}\"\n  Client Connect Wait = 60\n{sd_tls}}}\nDirector {{\n  Name = test-dir\n  Password = \"{SD_PW}\"\n}}\nDevice {{\n  Name = FileStorage\n  Media Type = File\n  Archive Device = \"{s}\"\n  LabelMedia = yes\n  Random Access = yes\n  AutomaticMount = yes\n  RemovableMedia = no\n  AlwaysOpen = no\n{count}}}\nMessages {{\n  Name = Standard\n  Director = test-dir = all\n}}\n",
                 w = r.join("work-sd").display(),
                 s = storage.display()
             ),
@@ -83,7 +125,7 @@ impl Cluster {
         write(
             &r.join("fd.conf"),
             &format!(
-                "Client {{\n  Name = test-fd\n  FDAddress = 127.0.0.1\n  FDPort = 0\n  Working Directory = \"{w}\"\n}}\nDirector {{\n  Name = test-dir\n  Password = \"{FD_PW}\"\n}}\nMessages {{\n  Name = Standard\n  Director = test-dir = all, !skipped, !restored\n}}\n",
+                "Client {{\n  Name = test-fd\n  FDAddress = 127.0.0.1\n  FDPort = 0\n  Working Directory = \"{w}\"\n{fd_tls}}}\nDirector {{\n  Name = test-dir\n  Password = \"{FD_PW}\"\n}}\nMessages {{\n  Name = Standard\n  Director = test-dir = all, !skipped, !restored\n}}\n",
                 w = r.join("work-fd").display()
             ),
         )?;
@@ -101,7 +143,7 @@ impl Cluster {
   Working Directory = "{work}"
   Messages = Daemon
   Maximum Concurrent Jobs = 10
-}}
+{dir_tls}}}
 Catalog {{ Name = MyCatalog; dbname = catalog; dbuser = bareos }}
 Messages {{ Name = Daemon; console = all, !skipped, !saved }}
 Messages {{ Name = Standard; console = all, !skipped, !saved; catalog = all, !skipped }}
@@ -111,7 +153,7 @@ Client {{
   Port = {fd_port}
   Password = "{FD_PW}"
   Maximum Concurrent Jobs = 10
-}}
+{dir_out_tls}}}
 Storage {{
   Name = File
   Address = 127.0.0.1
@@ -120,7 +162,7 @@ Storage {{
   Device = {device}
   Media Type = File
   Maximum Concurrent Jobs = 10
-}}
+{dir_out_tls}}}
 Pool {{
   Name = Full
   Pool Type = Backup
@@ -180,12 +222,22 @@ Job {{
         }
         let dir = cairn_dird::start(dopts).await.context("starting the director")?;
         let port = dir.addr().context("dir addr")?.port();
-        Ok(Cluster { root, sd: Some(sd), fd: Some(fd), dir: Some(dir), port })
+        let sd_port_pub = sd_port;
+        let fd_port_pub = fd_port;
+        Ok(Cluster { root, sd: Some(sd), fd: Some(fd), dir: Some(dir), port, sd_port: sd_port_pub, fd_port: fd_port_pub, tls: o.tls })
     }
 
     pub async fn console(&self) -> Result<DirectorClient> {
         let mut o = ConnectOptions::new("127.0.0.1", self.port, cairn_proto::auth::password_key(DIR_PW));
         o.connect_timeout = Duration::from_secs(5);
+        if let Some(t) = &self.tls {
+            let opts = cairn_proto::tls::TlsOptions {
+                enable: true,
+                ca_certificate_file: Some(t.certs.join("ca.pem")),
+                ..Default::default()
+            };
+            o.tls = opts.client()?;
+        }
         Ok(DirectorClient::connect(&o).await?)
     }
 

@@ -362,13 +362,15 @@ async fn named_console_may_use_seed_acl_through_profiles() -> Result<()> {
     let cfg = TestConfig::standard()?;
     cfg.write(
         "profile/operator.conf",
-        "Profile {\n  Name = operator\n  Command ACL = !.sql, !delete\n  Command ACL = *all*\n}\n",
+        "Profile {\n  Name = operator\n  Command ACL = !.sql, !delete\n  Command ACL = *all*\n  Pool ACL = *all*\n}\n",
     )?;
     cfg.write("console/op.conf", "Console {\n  Name = op\n  Password = oppw\n  Profile = operator\n}\n")?;
     let d = TestDirector::start_with(cfg).await?;
     let mut op = DirectorClient::connect(&d.options(Some("op"), "oppw")).await?;
     assert_eq!(op.command(".sql query=\"SELECT 1\"").await?.text, ".sql: is an invalid command.\n");
     assert!(op.command("list pools").await?.text.contains("| Full "));
+    // Resource ACLs apply as well: the profile allows no job.
+    assert_eq!(op.command(".jobs").await?.text, "");
     d.stop().await;
     Ok(())
 }

@@ -54,3 +54,23 @@ async fn python_bareos_connects_and_runs_commands() -> Result<()> {
     }
     Ok(())
 }
+
+/// The seed's named console (`Command ACL = !delete, *all*` …) through python-bareos.
+#[tokio::test]
+async fn python_bareos_seed_console_acls() -> Result<()> {
+    let Some(py) = python()? else { return Ok(()) };
+    let d = TestDirector::start().await?;
+    let port = d.port.to_string();
+    let out = tokio::process::Command::new(py)
+        .arg(script("interop_acl.py"))
+        .args([port.as_str(), DIR_PASSWORD, "admin", ADMIN_PASSWORD])
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    d.stop().await;
+    if !out.status.success() || !stdout.contains("ALL OK") {
+        bail!("python-bareos ACL interop failed:\n{stdout}\n{stderr}");
+    }
+    Ok(())
+}

@@ -81,6 +81,12 @@ pub const ROLES: &[&str] = &[
     "level.full",
     "level.differential",
     "level.incremental",
+    // Trace-pane lines by level.
+    "trace.error",
+    "trace.warn",
+    "trace.info",
+    "trace.debug",
+    "trace.trace",
 ];
 
 /// The built-in themes, by name.
@@ -245,6 +251,8 @@ struct ThemeFile {
     sched: BTreeMap<String, StyleSpec>,
     #[serde(default)]
     level: BTreeMap<String, StyleSpec>,
+    #[serde(default)]
+    trace: BTreeMap<String, StyleSpec>,
 }
 
 /// A resolved theme: every role after inheritance.
@@ -385,6 +393,7 @@ fn from_text(
         ("conn", &file.conn),
         ("sched", &file.sched),
         ("level", &file.level),
+        ("trace", &file.trace),
     ];
     for (area, roles) in sections {
         for (name, spec) in roles {

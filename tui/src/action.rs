@@ -24,10 +24,22 @@ pub enum Screen {
     Scheduler,
     JobLog,
     Console,
+    /// Browse a client's backups (bvfs), mark files, start a restore.
+    Restore,
+    /// Live trace lines of chosen daemons, and their `setdebug` settings.
+    Trace,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [Screen::Dashboard, Screen::Jobs, Screen::Scheduler, Screen::JobLog, Screen::Console];
+    pub const ALL: [Screen; 7] = [
+        Screen::Dashboard,
+        Screen::Jobs,
+        Screen::Scheduler,
+        Screen::JobLog,
+        Screen::Console,
+        Screen::Restore,
+        Screen::Trace,
+    ];
 
     /// The name used in the keymap (`screen jobs`) and on the tab bar.
     pub fn name(self) -> &'static str {
@@ -37,6 +49,8 @@ impl Screen {
             Screen::Scheduler => "scheduler",
             Screen::JobLog => "log",
             Screen::Console => "console",
+            Screen::Restore => "restore",
+            Screen::Trace => "trace",
         }
     }
 
@@ -47,6 +61,8 @@ impl Screen {
             Screen::Scheduler => "Scheduler",
             Screen::JobLog => "Job log",
             Screen::Console => "Console",
+            Screen::Restore => "Restore",
+            Screen::Trace => "Trace",
         }
     }
 
@@ -92,6 +108,14 @@ pub enum Query {
     Cancel(u32),
     /// `rerun jobid=N yes`
     Rerun(u32),
+    /// `.clients`
+    Clients,
+    /// `.storages`
+    Storages,
+    /// `setdebug level=N trace=0|1 timestamp=0|1 dir|client=X|storage=X`
+    SetDebug { daemon: crate::trace::Daemon, settings: crate::trace::DebugSettings },
+    /// The restore browser's bvfs and restore commands.
+    Restore(crate::browser::RQuery),
 }
 
 impl Query {
@@ -111,6 +135,16 @@ impl Query {
             },
             Query::Cancel(id) => format!("cancel jobid={id} yes"),
             Query::Rerun(id) => format!("rerun jobid={id} yes"),
+            Query::Clients => ".clients".into(),
+            Query::Storages => ".storages".into(),
+            Query::SetDebug { daemon, settings } => format!(
+                "setdebug level={} trace={} timestamp={} {}",
+                settings.level,
+                u8::from(settings.trace),
+                u8::from(settings.timestamp),
+                daemon.setdebug_target()
+            ),
+            Query::Restore(q) => q.command(),
         }
     }
 }
@@ -128,6 +162,9 @@ pub enum Effect {
     /// Send a line on the console (API 0) connection; answered by
     /// [`Action::ConsoleReply`].
     Console(String),
+    /// Run the event stream with these `.events` arguments (restarting it when
+    /// they differ from the running one); answered by [`Action::Event`]s.
+    Events(String),
 }
 
 /// Which director connection a [`LinkState`] is about.
@@ -137,6 +174,8 @@ pub enum Link {
     Json,
     /// The API 0 connection of the console pane.
     Console,
+    /// The connection that runs the event stream (`.events`).
+    Events,
 }
 
 /// The state of one director connection.
@@ -196,4 +235,6 @@ pub enum Action {
         link: Link,
         state: LinkState,
     },
+    /// An event of the director's event stream, or a change of the stream.
+    Event(crate::events::DirEvent),
 }

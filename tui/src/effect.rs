@@ -1,10 +1,13 @@
-//! The effect runner: two tasks, each owning one director connection, that
+//! The effect runner: three tasks, each owning one director connection, that
 //! execute [`Effect`]s and send the results back as [`Action`]s.
 //!
 //! * the **JSON link** (API 2, [`DirectorClient::json`]) answers the screens'
 //!   queries, one at a time, in order;
 //! * the **console link** (API 0, [`DirectorClient::command`]) carries the
-//!   console pane's lines, so a slow command there never delays the polls.
+//!   console pane's lines, so a slow command there never delays the polls;
+//! * the **events link** (API 0, `.events`) runs the director's event stream
+//!   ([`crate::events`]): job status, progress, job-log and trace lines as
+//!   they happen.
 //!
 //! A link that cannot connect, or breaks, reports [`LinkState::Lost`] and is
 //! retried with exponential back-off (0.5 s doubling to 15 s); queries that
@@ -39,6 +42,23 @@ pub trait Session: Send + 'static {
     /// The director closed the session.
     fn is_closed(&self) -> bool;
     fn close(self) -> impl Future<Output = ()> + Send;
+
+    /// Start the event stream (`.events ARGS`); its `subscribed` event. A
+    /// refusal (or a director without `.events`) is
+    /// [`ProtoError::CommandFailed`], which is what a session without a
+    /// stream answers.
+    fn subscribe_events(&mut self, args: &str) -> impl Future<Output = Result<Value, ProtoError>> + Send {
+        let _ = args;
+        async { Err(ProtoError::CommandFailed { message: ".events: is an invalid command.".into(), errors: Vec::new() }) }
+    }
+    /// The next event of the stream; `None` when the connection ended.
+    fn next_event(&mut self) -> impl Future<Output = Result<Option<Value>, ProtoError>> + Send {
+        std::future::pending()
+    }
+    /// End the stream (the session goes on).
+    fn stop_events(&mut self) -> impl Future<Output = Result<(), ProtoError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// Opens sessions.
@@ -75,6 +95,18 @@ impl Session for DirectorClient {
     fn close(self) -> impl Future<Output = ()> + Send {
         DirectorClient::close(self)
     }
+
+    fn subscribe_events(&mut self, args: &str) -> impl Future<Output = Result<Value, ProtoError>> + Send {
+        DirectorClient::subscribe_events(self, args)
+    }
+
+    fn next_event(&mut self) -> impl Future<Output = Result<Option<Value>, ProtoError>> + Send {
+        DirectorClient::next_event(self)
+    }
+
+    async fn stop_events(&mut self) -> Result<(), ProtoError> {
+        DirectorClient::stop_events(self).await.map(|_| ())
+    }
 }
 
 /// Connects with [`DirectorClient::connect`].
@@ -89,12 +121,12 @@ impl Connector for DirectorConnector {
 }
 
 /// Errors that are the director's answer, not a broken connection.
-fn command_level(e: &ProtoError) -> bool {
+pub(crate) fn command_level(e: &ProtoError) -> bool {
     matches!(e, ProtoError::CommandFailed { .. } | ProtoError::BadJson(_))
 }
 
 /// `Connection refused (os error 111)` → `connection refused`.
-fn short_error(e: &ProtoError) -> String {
+pub(crate) fn short_error(e: &ProtoError) -> String {
     match e {
         ProtoError::Connect { source, .. } => {
             let s = source.to_string();
@@ -128,18 +160,18 @@ impl Backoff {
 }
 
 /// The connection half of a worker: connects, reconnects and reports.
-struct Driver<C: Connector> {
+pub(crate) struct Driver<C: Connector> {
     connector: Arc<C>,
     link: Link,
     tx: UnboundedSender<Action>,
-    session: Option<C::Session>,
+    pub(crate) session: Option<C::Session>,
     backoff: Backoff,
     next_attempt: Instant,
-    last_error: String,
+    pub(crate) last_error: String,
 }
 
 impl<C: Connector> Driver<C> {
-    fn new(connector: Arc<C>, link: Link, tx: UnboundedSender<Action>) -> Self {
+    pub(crate) fn new(connector: Arc<C>, link: Link, tx: UnboundedSender<Action>) -> Self {
         Driver {
             connector,
             link,
@@ -155,7 +187,7 @@ impl<C: Connector> Driver<C> {
         let _ = self.tx.send(Action::Link { link: self.link, state });
     }
 
-    fn lost(&mut self, error: String) {
+    pub(crate) fn lost(&mut self, error: String) {
         self.session = None;
         let d = self.backoff.next_delay();
         self.next_attempt = Instant::now() + d;
@@ -178,7 +210,7 @@ impl<C: Connector> Driver<C> {
 
     /// The next request, connecting (and reconnecting on schedule) meanwhile.
     /// `None` when the UI has gone.
-    async fn next<R>(&mut self, rx: &mut UnboundedReceiver<R>) -> Option<R> {
+    pub(crate) async fn next<R>(&mut self, rx: &mut UnboundedReceiver<R>) -> Option<R> {
         loop {
             if self.session.as_ref().is_some_and(Session::is_closed) {
                 self.lost("the director closed the session".into());
@@ -196,7 +228,7 @@ impl<C: Connector> Driver<C> {
         }
     }
 
-    async fn shutdown(mut self) {
+    pub(crate) async fn shutdown(mut self) {
         if let Some(s) = self.session.take() {
             let _ = tokio::time::timeout(Duration::from_secs(2), s.close()).await;
         }
@@ -260,17 +292,20 @@ async fn console_worker<C: Connector>(
 pub struct Runner {
     json: UnboundedSender<Query>,
     console: UnboundedSender<String>,
+    events: UnboundedSender<String>,
 }
 
 impl Runner {
-    /// Start both workers on the current tokio runtime.
+    /// Start the three workers on the current tokio runtime.
     pub fn spawn<C: Connector>(connector: C, actions: UnboundedSender<Action>) -> Runner {
         let connector = Arc::new(connector);
         let (jtx, jrx) = unbounded_channel();
         let (ctx, crx) = unbounded_channel();
+        let (etx, erx) = unbounded_channel();
         tokio::spawn(json_worker(connector.clone(), jrx, actions.clone()));
-        tokio::spawn(console_worker(connector, crx, actions));
-        Runner { json: jtx, console: ctx }
+        tokio::spawn(console_worker(connector.clone(), crx, actions.clone()));
+        tokio::spawn(crate::events::events_worker(connector, erx, actions));
+        Runner { json: jtx, console: ctx, events: etx }
     }
 
     pub fn run(&self, e: Effect) {
@@ -280,6 +315,9 @@ impl Runner {
             }
             Effect::Console(line) => {
                 let _ = self.console.send(line);
+            }
+            Effect::Events(args) => {
+                let _ = self.events.send(args);
             }
         }
     }

@@ -17,6 +17,10 @@
 //! | `search`, `search next`, `search prev` | search the job log |
 //! | `days +N`, `days -N` | widen / narrow the scheduler preview |
 //! | `focus` | type into the console line |
+//! | `pane toggle`, `pane close`, `pane next`, `pane prev` | trace panes: open/close the daemon's pane, move the focus |
+//! | `pause`, `clear` | trace panes: pause/resume (new lines held, counted), empty the pane |
+//! | `debug +N`, `debug -N`, `debug trace`, `debug timestamp`, `debug apply` | trace: stage a daemon's `setdebug` level/flags, send it |
+//! | `mark`, `open`, `cd ..`, `versions`, `done` | restore browser: mark/unmark, open a directory (a file: its versions), parent directory, a file's versions, the restore form |
 //! | `confirm`, `back`, `level next`, `level prev` | dialogs; `back` also leaves the log |
 //! | `none` | unbind the key (in a user keymap) |
 
@@ -176,6 +180,31 @@ pub enum Cmd {
     SearchPrev,
     Days(i32),
     Focus,
+    /// Trace screen: open or close the pane of the daemon under the cursor.
+    PaneToggle,
+    PaneClose,
+    PaneNext,
+    PanePrev,
+    /// Pause / resume the focused trace pane (all panes from the daemon list).
+    Pause,
+    /// Empty the focused trace pane.
+    Clear,
+    /// Step the staged debug level up or down.
+    DebugLevel(i32),
+    DebugTrace,
+    DebugTimestamp,
+    /// Send `setdebug` with the staged settings.
+    DebugApply,
+    /// Restore browser: mark or unmark the entry under the cursor.
+    Mark,
+    /// Restore browser: choose / open a directory (a file: its versions).
+    Open,
+    /// Restore browser: the parent directory.
+    Parent,
+    /// Restore browser: the versions of the file under the cursor.
+    Versions,
+    /// Restore browser: the restore form (where, replace), then the restore.
+    Done,
     Confirm,
     Back,
     LevelNext,
@@ -212,6 +241,23 @@ impl Cmd {
             ["search", "prev"] => Cmd::SearchPrev,
             ["days", n] => Cmd::Days(n.trim_start_matches('+').parse().map_err(|_| format!("bad day count `{n}`"))?),
             ["focus"] => Cmd::Focus,
+            ["pane", "toggle"] => Cmd::PaneToggle,
+            ["pane", "close"] => Cmd::PaneClose,
+            ["pane", "next"] => Cmd::PaneNext,
+            ["pane", "prev"] => Cmd::PanePrev,
+            ["pause"] => Cmd::Pause,
+            ["clear"] => Cmd::Clear,
+            ["debug", "trace"] => Cmd::DebugTrace,
+            ["debug", "timestamp"] => Cmd::DebugTimestamp,
+            ["debug", "apply"] => Cmd::DebugApply,
+            ["debug", n] => {
+                Cmd::DebugLevel(n.trim_start_matches('+').parse().map_err(|_| format!("bad level step `{n}`"))?)
+            }
+            ["mark"] => Cmd::Mark,
+            ["open"] => Cmd::Open,
+            ["cd", ".."] | ["parent"] => Cmd::Parent,
+            ["versions"] => Cmd::Versions,
+            ["done"] => Cmd::Done,
             ["confirm"] => Cmd::Confirm,
             ["back"] => Cmd::Back,
             ["level", "next"] => Cmd::LevelNext,
@@ -232,12 +278,23 @@ pub enum Layer {
     Scheduler,
     Log,
     Console,
+    Restore,
+    Trace,
     Dialog,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] =
-        [Layer::Global, Layer::Dashboard, Layer::Jobs, Layer::Scheduler, Layer::Log, Layer::Console, Layer::Dialog];
+    pub const ALL: [Layer; 9] = [
+        Layer::Global,
+        Layer::Dashboard,
+        Layer::Jobs,
+        Layer::Scheduler,
+        Layer::Log,
+        Layer::Console,
+        Layer::Restore,
+        Layer::Trace,
+        Layer::Dialog,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -247,6 +304,8 @@ impl Layer {
             Layer::Scheduler => "scheduler",
             Layer::Log => "log",
             Layer::Console => "console",
+            Layer::Restore => "restore",
+            Layer::Trace => "trace",
             Layer::Dialog => "dialog",
         }
     }
@@ -258,6 +317,8 @@ impl Layer {
             Screen::Scheduler => Layer::Scheduler,
             Screen::JobLog => Layer::Log,
             Screen::Console => Layer::Console,
+            Screen::Restore => Layer::Restore,
+            Screen::Trace => Layer::Trace,
         }
     }
 }
@@ -318,6 +379,10 @@ struct RawKeymap {
     #[serde(default)]
     console: Vec<RawBinding>,
     #[serde(default)]
+    restore: Vec<RawBinding>,
+    #[serde(default)]
+    trace: Vec<RawBinding>,
+    #[serde(default)]
     dialog: Vec<RawBinding>,
 }
 
@@ -337,6 +402,8 @@ fn parse_raw(text: &str, origin: &str) -> Result<Vec<(Layer, Vec<Binding>)>, Key
         (Layer::Scheduler, raw.scheduler),
         (Layer::Log, raw.log),
         (Layer::Console, raw.console),
+        (Layer::Restore, raw.restore),
+        (Layer::Trace, raw.trace),
         (Layer::Dialog, raw.dialog),
     ];
     let mut out = Vec::new();
@@ -457,6 +524,14 @@ mod tests {
         assert_eq!(m.lookup(Screen::Scheduler, k("+")).map(|b| b.cmd), Some(Cmd::Days(1)));
         assert_eq!(m.lookup(Screen::Jobs, k("R")).map(|b| b.cmd), Some(Cmd::RerunJob));
         assert_eq!(m.lookup(Screen::Jobs, k("3")).map(|b| b.cmd), Some(Cmd::Screen(Screen::Scheduler)));
+        assert_eq!(m.lookup(Screen::Jobs, k("7")).map(|b| b.cmd), Some(Cmd::Screen(Screen::Trace)));
+        assert_eq!(m.lookup(Screen::Jobs, k("6")).map(|b| b.cmd), Some(Cmd::Screen(Screen::Restore)));
+        assert_eq!(m.lookup(Screen::Restore, k("Space")).map(|b| b.cmd), Some(Cmd::Mark));
+        assert_eq!(m.lookup(Screen::Restore, k("Backspace")).map(|b| b.cmd), Some(Cmd::Parent));
+        assert_eq!(m.lookup(Screen::Restore, k("d")).map(|b| b.cmd), Some(Cmd::Done));
+        assert_eq!(m.lookup(Screen::Trace, k("Space")).map(|b| b.cmd), Some(Cmd::PaneToggle));
+        assert_eq!(m.lookup(Screen::Trace, k("+")).map(|b| b.cmd), Some(Cmd::DebugLevel(1)));
+        assert_eq!(m.lookup(Screen::Trace, k("s")).map(|b| b.cmd), Some(Cmd::DebugApply));
         for layer in Layer::ALL {
             for b in m.bindings(layer) {
                 assert!(!b.desc.is_empty(), "{} `{}` has no desc", layer.name(), b.run);

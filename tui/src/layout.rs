@@ -139,6 +139,26 @@ pub fn console(body: Rect) -> ConsoleLayout {
     ConsoleLayout { output, input }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreLayout {
+    /// One line: client, point in time, what is marked.
+    pub header: Rect,
+    /// The list (clients, backups or a directory), bordered, one header row.
+    pub list: Rect,
+    /// Details of the selection and of the entry, on wide terminals.
+    pub side: Option<Rect>,
+}
+
+pub fn restore(body: Rect) -> RestoreLayout {
+    let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+    if body.width >= 110 {
+        let [list, side] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(38)]).areas(rest);
+        RestoreLayout { header, list, side: Some(side) }
+    } else {
+        RestoreLayout { header, list: rest, side: None }
+    }
+}
+
 /// The whole terminal as a rectangle.
 pub fn screen_area(state: &State) -> Rect {
     Rect::new(0, 0, state.size.0, state.size.1)
@@ -172,6 +192,8 @@ pub fn list_height_of(state: &State, screen: Screen) -> usize {
         Screen::Scheduler => inner(scheduler(body).timeline).height,
         Screen::JobLog => log_text(state).0.height,
         Screen::Console => inner(console(body).output).height,
+        Screen::Restore => table_rows(restore(body).list).height,
+        Screen::Trace => return crate::trace::page_height(state),
     };
     usize::from(h.max(1))
 }

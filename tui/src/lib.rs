@@ -11,7 +11,8 @@
 //! * [`action::Action`]s (keys, mouse, ticks, director replies, link changes)
 //!   go through [`update::update`], the only place the state changes, which
 //!   returns [`action::Effect`]s (director commands).
-//! * [`effect::Runner`] executes effects on two tasks, one per connection, and
+//! * [`effect::Runner`] executes effects on three tasks, one per connection
+//!   (JSON queries, the console pane, the event stream of [`events`]), and
 //!   sends results back as actions; a broken link is reported and retried with
 //!   back-off, never a crash.
 //! * [`view::draw`] renders the state into a buffer, a pure function of the
@@ -35,6 +36,15 @@
 //! 3. Scheduler — `status scheduler days=N` as a timeline grouped by day.
 //! 4. Job log — `list joblog jobid=N`, following a running job, with search.
 //! 5. Console — any command, its text reply.
+//! 6. Restore — pick a client and a point in time, browse the merged tree of
+//!    its backups page by page (bvfs), mark files and directories, then
+//!    `.bvfs_restore` + `restore file=?b2…` ([`browser`]).
+//! 7. Trace — live trace lines of chosen daemons in split panes (filter,
+//!    pause, scroll, bounded), and their `setdebug` settings ([`trace`]).
+//!
+//! Job status, progress and job-log lines arrive on the director's event
+//! stream (`.events`) as they happen ([`update_events`]); the polls stay as
+//! the fallback for a director without it, or while it is down.
 //!
 //! ```
 //! use cairn_tui::{action::Action, keymap::{Cmd, Keymap}, state::State, update::update};
@@ -48,15 +58,20 @@
 
 pub mod action;
 pub mod app;
+pub mod browser;
 pub mod effect;
 pub mod error;
+pub mod events;
 pub mod format;
 pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod state;
 pub mod theme;
+pub mod trace;
 pub mod update;
+pub mod update_events;
+pub mod update_trace;
 pub mod view;
 
 pub use app::{App, TuiOptions, default_config_dir, run};

@@ -384,6 +384,8 @@ pub enum Poll {
     Jobs,
     Log,
     Scheduler,
+    /// `.clients` and `.storages` for the trace screen.
+    Daemons,
 }
 
 /// The whole TUI state.
@@ -403,6 +405,11 @@ pub struct State {
     pub scheduler: SchedulerState,
     pub log: LogState,
     pub console: ConsoleState,
+    /// The event stream (`.events`) and what it feeds.
+    pub events: crate::events::EventsState,
+    pub trace: crate::trace::TraceState,
+    /// The restore browser (screen 6).
+    pub restore: crate::browser::RestoreState,
     pub dialog: Option<Dialog>,
     pub help: bool,
     pub message: Option<Message>,
@@ -430,6 +437,9 @@ impl State {
             scheduler: SchedulerState::default(),
             log: LogState::default(),
             console: ConsoleState::default(),
+            events: Default::default(),
+            trace: Default::default(),
+            restore: Default::default(),
             dialog: None,
             help: false,
             message: None,
@@ -453,6 +463,8 @@ impl State {
                 Screen::Jobs => self.jobs.editing.is_some(),
                 Screen::JobLog => self.log.search.editing.is_some(),
                 Screen::Console => self.console.focused,
+                Screen::Trace => self.trace.typing(),
+                Screen::Restore => self.restore.typing(),
                 _ => false,
             }
     }

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::model::JobState;
 use crate::state::Severity;
+use crate::trace::TraceLevel;
 
 fn color(c: TColor) -> Color {
     match c {
@@ -97,6 +98,11 @@ pub struct Styles {
     pub level_full: Style,
     pub level_differential: Style,
     pub level_incremental: Style,
+    pub trace_error: Style,
+    pub trace_warn: Style,
+    pub trace_info: Style,
+    pub trace_debug: Style,
+    pub trace_trace: Style,
 }
 
 impl Styles {
@@ -142,6 +148,11 @@ impl Styles {
             level_full: g("level.full"),
             level_differential: g("level.differential"),
             level_incremental: g("level.incremental"),
+            trace_error: g("trace.error"),
+            trace_warn: g("trace.warn"),
+            trace_info: g("trace.info"),
+            trace_debug: g("trace.debug"),
+            trace_trace: g("trace.trace"),
         }
     }
 
@@ -170,6 +181,17 @@ impl Styles {
             Severity::Info => self.log_info,
             Severity::Warning => self.log_warning,
             Severity::Error => self.log_error,
+        }
+    }
+
+    /// A trace line by its level.
+    pub fn trace(&self, l: TraceLevel) -> Style {
+        match l {
+            TraceLevel::Error => self.trace_error,
+            TraceLevel::Warn => self.trace_warn,
+            TraceLevel::Info => self.trace_info,
+            TraceLevel::Debug => self.trace_debug,
+            TraceLevel::Trace => self.trace_trace,
         }
     }
 

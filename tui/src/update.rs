@@ -28,7 +28,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     // Handlers set `dirty` when they change something visible (and may clear
     // it for a no-op); an earlier, not yet drawn change is never lost.
     let earlier = std::mem::replace(&mut state.dirty, false);
-    let fx = apply(state, action);
+    let mut fx = apply(state, action);
+    // The event stream follows what the state wants (trace panes, reconnections).
+    crate::update_events::sync(state, &mut fx);
     state.dirty |= earlier;
     fx
 }
@@ -59,6 +61,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ConsoleReply(r) => on_console_reply(state, r),
         Action::Link { link, state: ls } => on_link(state, link, ls, &mut fx),
+        Action::Event(ev) => crate::update_events::on_event(state, ev, &mut fx),
     }
     fx
 }
@@ -66,22 +69,22 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
 // ---------------------------------------------------------------- helpers
 
 /// Send `q` unless the same query is already in flight.
-fn request(state: &mut State, q: Query, fx: &mut Vec<Effect>) {
+pub(crate) fn request(state: &mut State, q: Query, fx: &mut Vec<Effect>) {
     if state.pending.insert(q.clone()) {
         fx.push(Effect::Json(q));
     }
 }
 
-fn say(state: &mut State, text: impl Into<String>, error: bool) {
+pub(crate) fn say(state: &mut State, text: impl Into<String>, error: bool) {
     state.message = Some(Message { text: text.into(), error, until: state.now + TimeDelta::seconds(MESSAGE_SECS) });
     state.dirty = true;
 }
 
-fn due(state: &State, p: Poll, secs: i64) -> bool {
+pub(crate) fn due(state: &State, p: Poll, secs: i64) -> bool {
     state.last_poll.get(&p).is_none_or(|t| state.now - *t >= TimeDelta::seconds(secs))
 }
 
-fn poll(state: &mut State, p: Poll, q: Query, fx: &mut Vec<Effect>) {
+pub(crate) fn poll(state: &mut State, p: Poll, q: Query, fx: &mut Vec<Effect>) {
     state.last_poll.insert(p, state.now);
     request(state, q, fx);
 }
@@ -101,7 +104,7 @@ fn log_geometry(state: &State) -> (usize, usize, usize) {
 }
 
 /// Re-establish every cursor invariant after data or size changes.
-fn reclamp(state: &mut State) {
+pub(crate) fn reclamp(state: &mut State) {
     let r = dash_len(state, DashPane::Running);
     let t = dash_len(state, DashPane::Terminated);
     if state.dashboard.pane == DashPane::Running && r == 0 && t > 0 {
@@ -118,6 +121,7 @@ fn reclamp(state: &mut State) {
     let rows = scheduler_row_count(state);
     let hs = layout::list_height_of(state, Screen::Scheduler);
     state.scheduler.offset = state.scheduler.offset.min(rows.saturating_sub(hs));
+    restore::reclamp(state);
 }
 
 /// Rows of the scheduler timeline: one per day header plus one per run.
@@ -174,8 +178,9 @@ fn poll_due(state: &mut State, fx: &mut Vec<Effect>) {
     match state.screen {
         Screen::Jobs if due(state, Poll::Jobs, 5) => poll(state, Poll::Jobs, Query::ListJobs, fx),
         Screen::JobLog => {
+            // A running job's log is polled unless its lines come as events.
             if let Some(id) = state.log.jobid
-                && (state.log.active || !state.log.loaded)
+                && (!state.log.loaded || (state.log.active && !crate::update_events::log_streamed(state)))
                 && due(state, Poll::Log, 1)
             {
                 poll(state, Poll::Log, Query::JobLog(id), fx);
@@ -185,6 +190,8 @@ fn poll_due(state: &mut State, fx: &mut Vec<Effect>) {
             let days = state.scheduler.days;
             poll(state, Poll::Scheduler, Query::Scheduler(days), fx);
         }
+        Screen::Trace => crate::update_trace::poll(state, fx),
+        Screen::Restore => restore::on_poll(state, fx),
         _ => {}
     }
 }
@@ -217,6 +224,7 @@ fn on_link(state: &mut State, link: Link, ls: LinkState, fx: &mut Vec<Effect>) {
             }
             state.console_link = ls;
         }
+        Link::Events => crate::update_events::on_link(state, ls),
     }
 }
 
@@ -297,6 +305,8 @@ fn on_typing_key(state: &mut State, k: KeyEvent, quit_key: bool, fx: &mut Vec<Ef
             }
         }
         Screen::Console => on_console_key(state, k, quit_key, fx),
+        Screen::Trace => crate::update_trace::on_typing_key(state, k, quit_key),
+        Screen::Restore => restore::on_typing_key(state, k, quit_key, fx),
         _ => {}
     }
 }
@@ -345,6 +355,8 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Screen::Console => state.console.input.insert_str(line),
+        Screen::Trace => crate::update_trace::on_paste(state, line),
+        Screen::Restore => restore::on_paste(state, line),
         _ => {}
     }
 }
@@ -352,6 +364,12 @@ fn on_paste(state: &mut State, text: &str) {
 // ---------------------------------------------------------------- commands
 
 fn on_cmd(state: &mut State, cmd: Cmd, fx: &mut Vec<Effect>) {
+    if state.screen == Screen::Trace && crate::update_trace::on_cmd(state, cmd, fx) {
+        return;
+    }
+    if state.screen == Screen::Restore && restore::on_cmd(state, cmd, fx) {
+        return;
+    }
     match cmd {
         Cmd::Quit => state.quit = true,
         Cmd::Help => state.help = !state.help,
@@ -440,6 +458,19 @@ fn on_cmd(state: &mut State, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::Confirm | Cmd::LevelNext | Cmd::LevelPrev | Cmd::None => state.dirty = false,
+        // Trace-screen commands elsewhere.
+        Cmd::PaneToggle
+        | Cmd::PaneClose
+        | Cmd::PaneNext
+        | Cmd::PanePrev
+        | Cmd::Pause
+        | Cmd::Clear
+        | Cmd::DebugLevel(_)
+        | Cmd::DebugTrace
+        | Cmd::DebugTimestamp
+        | Cmd::DebugApply => state.dirty = false,
+        // Restore-browser commands elsewhere.
+        Cmd::Mark | Cmd::Open | Cmd::Parent | Cmd::Versions | Cmd::Done => state.dirty = false,
     }
 }
 
@@ -575,6 +606,8 @@ fn move_selection(state: &mut State, delta: isize, fx: &mut Vec<Effect>) {
             state.log.follow = delta > 0 && new >= bottom;
         }
         Screen::Console => scroll_console(state, -delta),
+        Screen::Trace => crate::update_trace::move_by(state, delta),
+        Screen::Restore => restore::move_by(state, delta, fx),
     }
 }
 
@@ -884,7 +917,7 @@ fn click(state: &mut State, x: u16, y: u16, fx: &mut Vec<Effect>) {
     }
     let c = layout::chrome(layout::screen_area(state));
     if c.tabs.contains(Position { x, y }) {
-        if let Some(s) = crate::view::tab_at(x) {
+        if let Some(s) = crate::view::tab_at(x, state.size.0) {
             switch_screen(state, s, fx);
         }
         return;
@@ -926,6 +959,8 @@ fn click(state: &mut State, x: u16, y: u16, fx: &mut Vec<Effect>) {
             let l = layout::console(c.body);
             state.console.focused = l.input.contains(Position { x, y }) || state.console.focused;
         }
+        Screen::Trace => crate::update_trace::click(state, x, y),
+        Screen::Restore => restore::click(state, c.body, x, y, fx),
         _ => {}
     }
 }
@@ -933,11 +968,14 @@ fn click(state: &mut State, x: u16, y: u16, fx: &mut Vec<Effect>) {
 // ---------------------------------------------------------------- replies
 
 fn on_json(state: &mut State, query: Query, result: Result<Value, QueryError>, fx: &mut Vec<Effect>) {
+    if let Query::Restore(q) = query {
+        return restore::on_json(state, q, result, fx);
+    }
     let v = match result {
         Ok(v) => v,
         Err(QueryError::Disconnected(_)) => {
             // The status bar shows the link; user commands say so.
-            if matches!(query, Query::Run { .. } | Query::Cancel(_) | Query::Rerun(_)) {
+            if matches!(query, Query::Run { .. } | Query::Cancel(_) | Query::Rerun(_) | Query::SetDebug { .. }) {
                 say(state, format!("`{}` not sent: not connected", query.command()), true);
             }
             if matches!(query, Query::JobNames | Query::JobDefaults(_)) {
@@ -999,7 +1037,9 @@ fn on_json(state: &mut State, query: Query, result: Result<Value, QueryError>, f
         }
         Query::JobLog(id) => {
             if state.log.jobid == Some(id) {
-                let entries = model::joblog_from_json(&v);
+                let mut entries = model::joblog_from_json(&v);
+                // Lines the event stream brought while this was fetched.
+                crate::update_events::merge_log_pending(id, &mut entries, &mut state.events.log_pending);
                 if state.log.loaded && entries == state.log.entries {
                     return;
                 }
@@ -1061,6 +1101,8 @@ fn on_json(state: &mut State, query: Query, result: Result<Value, QueryError>, f
             }
             after_job_change(state, fx);
         }
+        Query::Clients | Query::Storages | Query::SetDebug { .. } => crate::update_trace::on_json(state, query, &v),
+        Query::Restore(_) => {}
     }
 }
 
@@ -1070,7 +1112,7 @@ fn after_job_change(state: &mut State, fx: &mut Vec<Effect>) {
     poll(state, Poll::Jobs, Query::ListJobs, fx);
 }
 
-fn set_log_active(state: &mut State, id: u32, active: bool, fx: &mut Vec<Effect>) {
+pub(crate) fn set_log_active(state: &mut State, id: u32, active: bool, fx: &mut Vec<Effect>) {
     if state.log.jobid != Some(id) {
         return;
     }
@@ -1127,6 +1169,10 @@ fn on_status(state: &mut State, v: &Value, fx: &mut Vec<Effect>) {
         state.dirty = true;
     }
 }
+
+/// The restore browser's part of the reducer.
+#[path = "update_restore.rs"]
+mod restore;
 
 #[cfg(test)]
 #[path = "update_tests.rs"]

@@ -603,7 +603,7 @@ fn mouse_click_selects_rows_and_tabs_and_wheel_scrolls() {
     update(&mut s, Action::Mouse(wheel));
     assert_eq!(s.jobs.cursor.selected, 5);
     // The third tab.
-    let x = (0..80).find(|x| crate::view::tab_at(*x) == Some(Screen::Scheduler)).expect("tab");
+    let x = (0..80).find(|x| crate::view::tab_at(*x, 80) == Some(Screen::Scheduler)).expect("tab");
     update(&mut s, Action::Mouse(click(x, 0)));
     assert_eq!(s.screen, Screen::Scheduler);
 }

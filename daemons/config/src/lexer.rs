@@ -83,7 +83,9 @@ impl Lexer {
         while let Some(c) = st.peek() {
             let pos = st.pos();
             match c {
-                ' ' | '\t' | '\r' => {
+                // Every whitespace but the newline separates (form feed,
+                // vertical tab and Unicode spaces too).
+                c if c.is_whitespace() && c != '\n' => {
                     st.bump();
                 }
                 '\n' => {
@@ -128,6 +130,11 @@ impl Lexer {
                 }
                 _ => {
                     let w = st.unquoted();
+                    if w.is_empty() {
+                        // Cannot happen with the arms above; never loop on it.
+                        st.bump();
+                        return Err(Diagnostic::at(&pos, format!("Unexpected character {c:?}")));
+                    }
                     st.push(TokKind::Word, &w, false, pos);
                 }
             }
@@ -320,6 +327,14 @@ mod tests {
         let w = words("a = \"x\\\"y\\\\z\"\n  \"more\" # c\nb=\"l1\nl2\";c");
         let texts: Vec<&str> = w.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(texts, ["a", "=", "x\"y\\zmore", "\n", "b", "=", "l1\nl2", ";", "c"]);
+    }
+
+    #[test]
+    fn any_whitespace_separates() {
+        // A form feed once made the lexer loop for ever (found by tests/it/fuzz.rs).
+        let w = words("a\u{c}b\u{b}c\u{a0}d");
+        let texts: Vec<&str> = w.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, ["a", "b", "c", "d"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod acl;
 pub mod catalog_actor;
 pub mod client_conn;
 pub mod jobs;
+pub mod login_guard;
 pub mod msgs;
 pub mod server;
 pub mod session;
@@ -96,8 +97,27 @@ impl Director {
         self.state.config_warnings()
     }
     /// Stop accepting, end every console session and wait for the tasks.
+    /// Stop: no new consoles or scheduled runs; queued and running jobs are
+    /// canceled (each ends `A` with its report in the catalog, its daemons told),
+    /// waiting up to 60 s for them to finish; then the listeners end.
     pub async fn shutdown(self) {
         self.shutdown.trigger();
+        let active = self.state.jobs.active();
+        for ctl in &active {
+            jobs::report::job_msg(
+                &self.state,
+                ctl,
+                cairn_types::MsgType::Warning,
+                "The director is shutting down: the job is canceled.\n",
+            )
+            .await;
+            let _ = jobs::cancel(&self.state, ctl).await;
+        }
+        if !active.is_empty()
+            && tokio::time::timeout(std::time::Duration::from_secs(60), self.state.jobs.wait_idle()).await.is_err()
+        {
+            tracing::warn!("jobs still running after 60 s of shutdown; the next start marks them failed");
+        }
         for t in self.tasks {
             let _ = t.await;
         }
@@ -160,12 +180,21 @@ pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
     }
     sync::sync_resources(&catalog, &cfg).await?;
     let max_consoles = cfg.director.maximum_console_connections.max(1) as usize;
+    // Bad TLS files are a start-up error, not a per-connection surprise.
+    cfg.director.tls.options().server().map_err(|e| DirdError::Io(std::io::Error::other(format!("Director {}: {e}", cfg.director.name))))?;
     let listen = cfg.director.listen.clone();
     let (job_tx, job_rx) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(DirState::new(cfg, loaded.warnings, opts.config_path.clone(), catalog, opts.clock.clone(), job_tx));
     let shutdown = Shutdown::new();
     let mut addrs = Vec::new();
     let mut tasks = Vec::new();
+    let last = state
+        .catalog
+        .call(|c| c.list_jobs(&cairn_catalog::JobFilter { reverse: true, limit: Some(1), ..Default::default() }))
+        .await;
+    if let Ok(Ok(rows)) = last {
+        state.jobs.seed_seq(rows.first().map(|r| u64::from(r.jobid)).unwrap_or(0));
+    }
     tokio::spawn(jobs::dispatcher(state.clone(), job_rx));
     tasks.push(tokio::spawn(scheduler::run(state.clone(), opts.scheduler_tick, shutdown.token())));
     for l in listen {
@@ -175,7 +204,7 @@ pub async fn start(opts: StartOptions) -> Result<Director, DirdError> {
         let st = state.clone();
         let sd = shutdown.clone();
         tasks.push(tokio::spawn(async move {
-            cairn_runtime::serve(listener, max_consoles + 16, sd, move |stream, peer, token| {
+            cairn_runtime::serve(listener, max_consoles + 256, sd, move |stream, peer, token| {
                 server::handle_connection(st.clone(), stream, peer, token)
             })
             .await;

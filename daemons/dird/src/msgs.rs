@@ -55,6 +55,8 @@ pub async fn deliver(state: &Arc<DirState>, messages: Option<&MessagesRes>, jobi
     let now = state.clock.now_local();
     let stamp = now.format("%d-%b %H:%M").to_string();
     tracing::debug!(jobid, "{}", line.trim_end());
+    // The job's resource name decides which consoles get the message (Job ACL).
+    let acl_job: Option<String> = (jobid > 0).then(|| state.jobs.get(jobid).map(|j| j.spec().name).unwrap_or_default());
     if jobid > 0 && state.events.receiver_count() > 0 {
         let job_name = state.jobs.get(jobid).map(|j| j.spec().name);
         let json = serde_json::json!({
@@ -68,7 +70,7 @@ pub async fn deliver(state: &Arc<DirState>, messages: Option<&MessagesRes>, jobi
     }
     let Some(m) = messages else {
         // No Messages resource: keep it on the console queue so it is not lost.
-        state.queue_console_message(format!("{stamp} {line}"));
+        state.queue_job_console_message(acl_job, format!("{stamp} {line}"));
         return;
     };
     for d in &m.destinations {
@@ -84,7 +86,7 @@ pub async fn deliver(state: &Arc<DirState>, messages: Option<&MessagesRes>, jobi
                     tracing::warn!("cannot write the job log to the catalog: {e}");
                 }
             }
-            DestKind::Console => state.queue_console_message(format!("{stamp} {line}")),
+            DestKind::Console => state.queue_job_console_message(acl_job.clone(), format!("{stamp} {line}")),
             DestKind::Append | DestKind::File => {
                 if let Some(path) = &d.target {
                     let res = std::fs::OpenOptions::new()

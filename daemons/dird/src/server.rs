@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cairn_config::ListenAddr;
 use cairn_proto::auth::{self, Hello};
-use cairn_proto::{conn, Conn, Packet, Signal};
+use cairn_proto::{tls, Packet, Signal};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
@@ -38,23 +38,24 @@ pub async fn bind(l: &ListenAddr) -> Result<TcpListener, DirdError> {
 
 /// Serve one accepted connection. Errors end this connection only.
 pub async fn handle_connection(state: Arc<DirState>, stream: TcpStream, peer: SocketAddr, token: CancellationToken) {
-    // A TLS ClientHello on a director without TLS gets an alert, so clients with
-    // TLS-PSK support fall back to cleartext (PROTOCOL.md §3.4).
-    let tls = tokio::time::timeout(HELLO_TIMEOUT, conn::looks_like_tls(&stream)).await;
-    match tls {
-        Ok(Ok(true)) => {
-            tracing::info!(%peer, "TLS ClientHello on a cleartext director: answered with an alert");
-            let _ = conn::refuse_tls(stream, Duration::from_secs(5)).await;
+    let tls = match state.config().director.tls.options().server() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(%peer, error = %e, "TLS set-up failed, closing the connection");
             return;
         }
-        Ok(Ok(false)) => {}
-        Ok(Err(_)) => return,
-        Err(_) => {
-            tracing::info!(%peer, "no Hello within {HELLO_TIMEOUT:?}, closing");
+    };
+    let mut c = match tls::accept(stream, &peer.to_string(), tls.as_deref(), "director", HELLO_TIMEOUT).await {
+        Ok(tls::Accepted::Conn { conn, .. }) => conn,
+        Ok(tls::Accepted::Refused(why)) => {
+            tracing::info!(%peer, "{why}");
+            if why.contains("TLS") && !why.contains("ClientHello") {
+                state.log_security(format!("Connection from {peer} refused: {why}\n"));
+            }
             return;
         }
-    }
-    let mut c = Conn::from_tcp(stream);
+        Err(_) => return,
+    };
     let first = tokio::select! {
         _ = token.cancelled() => return,
         r = c.recv_timeout(HELLO_TIMEOUT) => r,

@@ -12,8 +12,9 @@ use crate::state::DirState;
 use crate::ua::output::{MsgKind, Output, Piece};
 use crate::ua::{self, Session};
 
-/// Delay before answering a failed login (slows password guessing).
-pub const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(300);
+/// Delay before answering a first failed login (slows password guessing; it
+/// doubles per address, see `crate::login_guard`).
+pub const FAILED_LOGIN_DELAY: Duration = crate::login_guard::BASE_DELAY;
 
 /// Authenticate a console whose Hello was already read, then serve its commands.
 pub async fn run_console(
@@ -31,8 +32,12 @@ pub async fn run_console(
             Some(c) => c.password.0.clone(),
             None => {
                 tracing::warn!(peer = conn.peer(), console = %name, "login refused: unknown console");
-                state.log_security(format!("Console \"{name}\" from {} unknown, connection refused.\n", conn.peer()));
-                tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+                let (delay, n) = state.logins.failed(conn.peer());
+                state.log_security(format!(
+                    "Console \"{name}\" from {} unknown, connection refused ({n} recent failed logins from this address).\n",
+                    conn.peer()
+                ));
+                tokio::time::sleep(delay).await;
                 let _ = match protocol {
                     ConsoleProtocol::V2 => conn.send_signal(Signal::Terminate).await,
                     ConsoleProtocol::V1 => conn.send_text(auth::NOT_AUTHORIZED).await,
@@ -52,7 +57,18 @@ pub async fn run_console(
             "Console \"{name}\" from {}: authentication failed ({e}).\n",
             conn.peer()
         ));
-        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+        let (delay, _) = state.logins.failed(conn.peer());
+        tokio::time::sleep(delay).await;
+        conn.close().await;
+        return;
+    }
+    state.logins.succeeded(conn.peer());
+    // Maximum Console Connections counts logged-in consoles; the listener itself
+    // admits more connections so that idle or half-open ones cannot lock consoles out.
+    let max = state.config().director.maximum_console_connections.max(1) as usize;
+    if state.consoles().len() >= max {
+        tracing::warn!(peer = conn.peer(), console = %name, "refused: Maximum Console Connections ({max}) reached");
+        let _ = conn.send_text(format!("1999 Too many console connections (Maximum Console Connections = {max}).\n")).await;
         conn.close().await;
         return;
     }
@@ -136,7 +152,7 @@ async fn command_loop(state: &Arc<DirState>, conn: &mut Conn, session: &mut Sess
             return;
         }
         if session.api == 0 {
-            let pending = state.has_console_messages() && session.may("messages");
+            let pending = session.may("messages") && state.has_console_messages_for(|j| session.allows(ua::AclKind::Job, j));
             if pending && !session.gui && !session.user_notified {
                 if conn.send_text("You have messages.\n").await.is_err() {
                     return;
@@ -146,7 +162,7 @@ async fn command_loop(state: &Arc<DirState>, conn: &mut Conn, session: &mut Sess
             if conn.send_signal(Signal::Eod).await.is_err() {
                 return;
             }
-        } else if state.has_console_messages() && session.may("messages") && !session.user_notified {
+        } else if session.may("messages") && state.has_console_messages_for(|j| session.allows(ua::AclKind::Job, j)) && !session.user_notified {
             session.user_notified = true;
             if conn.send_signal(Signal::MsgsPending).await.is_err() {
                 return;

@@ -55,7 +55,9 @@ pub struct DirState {
     pub clock: Arc<dyn Clock>,
     pub started: DateTime<Local>,
     pub jobs_run: AtomicU64,
-    console_msgs: Mutex<VecDeque<String>>,
+    /// Queued console messages: the job's resource name for job messages
+    /// (empty when unknown), `None` for director messages.
+    console_msgs: Mutex<VecDeque<(Option<String>, String)>>,
     consoles: Mutex<Vec<ConsoleInfo>>,
     next_console: AtomicU64,
     pub client_connections: Mutex<Vec<ClientConnection>>,
@@ -68,6 +70,8 @@ pub struct DirState {
     toggles: Mutex<std::collections::HashMap<(ResKind, String), bool>>,
     /// Run-time debug level and trace file (`setdebug dir`).
     pub debug: Arc<cairn_runtime::trace::DebugHandle>,
+    /// Failed-login back-off per address.
+    pub logins: crate::login_guard::LoginGuard,
     /// Job log lines for `.events` subscribers.
     pub events: tokio::sync::broadcast::Sender<Arc<DirEvent>>,
 }
@@ -111,6 +115,7 @@ impl DirState {
         DirState {
             debug,
             events,
+            logins: Default::default(),
             config: RwLock::new(Arc::new(config)),
             warnings: RwLock::new(warnings),
             config_path,
@@ -185,11 +190,17 @@ impl DirState {
 
     /// Queue a daemon message for the `messages` command.
     pub fn queue_console_message(&self, text: String) {
+        self.queue_job_console_message(None, text);
+    }
+
+    /// Queue a message; `job` is the job's resource name for a job message, so
+    /// only consoles whose Job ACL allows that job get it.
+    pub fn queue_job_console_message(&self, job: Option<String>, text: String) {
         if let Ok(mut q) = self.console_msgs.lock() {
             if q.len() >= MAX_CONSOLE_MSGS {
                 q.pop_front();
             }
-            q.push_back(text);
+            q.push_back((job, text));
         }
     }
 
@@ -200,13 +211,26 @@ impl DirState {
         self.queue_console_message(format!("{stamp} {name}: {text}"));
     }
 
-    pub fn has_console_messages(&self) -> bool {
-        self.console_msgs.lock().map(|q| !q.is_empty()).unwrap_or(false)
+    /// Is a message queued that a console whose Job ACL is `job_ok` may read?
+    pub fn has_console_messages_for(&self, job_ok: impl Fn(&str) -> bool) -> bool {
+        self.console_msgs.lock().map(|q| q.iter().any(|(j, _)| j.as_deref().is_none_or(&job_ok))).unwrap_or(false)
     }
 
-    /// Take every queued message.
-    pub fn take_console_messages(&self) -> Vec<String> {
-        self.console_msgs.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default()
+    /// Take the queued messages a console whose Job ACL is `job_ok` may read;
+    /// messages of other jobs stay queued for the consoles that may see them.
+    pub fn take_console_messages_for(&self, job_ok: impl Fn(&str) -> bool) -> Vec<String> {
+        let Ok(mut q) = self.console_msgs.lock() else { return Vec::new() };
+        let mut taken = Vec::new();
+        let mut kept = VecDeque::with_capacity(q.len());
+        for (j, t) in q.drain(..) {
+            if j.as_deref().is_none_or(&job_ok) {
+                taken.push(t);
+            } else {
+                kept.push_back((j, t));
+            }
+        }
+        *q = kept;
+        taken
     }
 
     /// Register a connected console; the registration ends when the guard drops.

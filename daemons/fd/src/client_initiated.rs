@@ -14,7 +14,6 @@ use std::time::Duration;
 use cairn_config::FdDirectorRes;
 use cairn_proto::auth::{self, AuthError};
 use cairn_proto::{Conn, Packet, ProtoError, Signal};
-use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -64,12 +63,19 @@ pub async fn connect_to_director(
     key: &str,
     timeout: Duration,
 ) -> Result<(Conn, String), LinkError> {
-    let addr = if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(&addr))
-        .await
-        .map_err(|_| ProtoError::Connect { addr: addr.clone(), source: std::io::ErrorKind::TimedOut.into() })?
-        .map_err(|source| ProtoError::Connect { addr: addr.clone(), source })?;
-    let mut conn = Conn::from_tcp(stream);
+    connect_to_director_tls(host, port, client, key, timeout, None).await
+}
+
+/// [`connect_to_director`] with optional certificate TLS (started before the Hello).
+pub async fn connect_to_director_tls(
+    host: &str,
+    port: u16,
+    client: &str,
+    key: &str,
+    timeout: Duration,
+    tls: Option<&cairn_proto::tls::TlsClient>,
+) -> Result<(Conn, String), LinkError> {
+    let mut conn = cairn_proto::daemon::connect(host, port, tls, timeout).await?;
     conn.send_text(client_hello(client)).await?;
     let own = format!("R_CLIENT::{client}");
     match tokio::time::timeout(timeout, auth::cram_as_client(&mut conn, key, &own)).await {
@@ -137,9 +143,16 @@ pub async fn run_link(state: Arc<FdState>, dir: FdDirectorRes, token: Cancellati
             break;
         }
         let client = state.config().client.name.clone();
+        let tls = match dir.tls.options().client() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(director = %dir.name, error = %e, "cannot connect to the director: TLS set-up failed");
+                return;
+            }
+        };
         let attempt = tokio::select! {
             _ = token.cancelled() => break,
-            r = connect_to_director(&host, dir.port, &client, &dir.password.0, HANDSHAKE_TIMEOUT) => r,
+            r = connect_to_director_tls(&host, dir.port, &client, &dir.password.0, HANDSHAKE_TIMEOUT, tls.as_deref()) => r,
         };
         let wait = match attempt {
             Ok((mut conn, ok)) => {

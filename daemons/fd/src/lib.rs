@@ -148,6 +148,9 @@ pub async fn start(opts: StartOptions) -> Result<FileDaemon, FdError> {
             tracing::info!("{w}");
         }
     }
+    // Bad TLS files are a start-up error, not a per-connection surprise.
+    let c = &loaded.config.client;
+    c.tls.options().server().map_err(|e| FdError::Io(std::io::Error::other(format!("Client {}: {e}", c.name))))?;
     let listen = opts.listen_override.clone().unwrap_or_else(|| loaded.config.client.listen.clone());
     let state = Arc::new(FdState::new(loaded.config, loaded.warnings, opts.config_path));
     let shutdown = Shutdown::new();
@@ -159,7 +162,7 @@ pub async fn start(opts: StartOptions) -> Result<FileDaemon, FdError> {
         let st = state.clone();
         let sd = shutdown.clone();
         tasks.push(tokio::spawn(async move {
-            cairn_runtime::serve(listener, 64, sd, move |stream, peer, token| {
+            cairn_runtime::serve(listener, 256, sd, move |stream, peer, token| {
                 server::handle_connection(st.clone(), stream, peer, token)
             })
             .await;

@@ -11,7 +11,7 @@ use cairn_proto::daemon::{self, DaemonHello};
 use cairn_proto::msg::{
     self, msg_type, FdJobCmd, FdJobEnd, Jmsg, LevelCmd, Progress, RecordHeader, RestoreCmd, RestoreTarget, StorageCmd,
 };
-use cairn_proto::{auth, conn, Conn, Packet, ProtoError, Signal};
+use cairn_proto::{auth, tls, Conn, Packet, ProtoError, Signal};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -51,16 +51,21 @@ pub async fn bind(l: &ListenAddr) -> Result<TcpListener, FdError> {
 
 /// Serve one accepted connection. Errors end this connection only.
 pub async fn handle_connection(state: Arc<FdState>, stream: TcpStream, peer: SocketAddr, token: CancellationToken) {
-    match tokio::time::timeout(HELLO_TIMEOUT, conn::looks_like_tls(&stream)).await {
-        Ok(Ok(true)) => {
-            tracing::info!(%peer, "TLS ClientHello on a cleartext file daemon: answered with an alert");
-            let _ = conn::refuse_tls(stream, Duration::from_secs(5)).await;
+    let tls = match state.config().client.tls.options().server() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(%peer, error = %e, "TLS set-up failed, closing the connection");
             return;
         }
-        Ok(Ok(false)) => {}
-        _ => return,
-    }
-    let mut c = Conn::from_tcp(stream);
+    };
+    let mut c = match tls::accept(stream, &peer.to_string(), tls.as_deref(), "file daemon", HELLO_TIMEOUT).await {
+        Ok(tls::Accepted::Conn { conn, .. }) => conn,
+        Ok(tls::Accepted::Refused(why)) => {
+            tracing::info!(%peer, "{why}");
+            return;
+        }
+        Err(_) => return,
+    };
     let first = tokio::select! {
         _ = token.cancelled() => return,
         r = c.recv_timeout(HELLO_TIMEOUT) => r,
@@ -427,7 +432,11 @@ impl Session {
         let own = format!("R_CLIENT::{}", cfg.client.name);
         let timeout = Duration::from_secs(cfg.client.sd_connect_timeout.clamp(1, 1800));
         let hello = daemon::start_job_hello(&self.job_name);
-        match daemon::dial(&s.address, s.port, &hello, &self.auth_key, &own, None, timeout).await {
+        let tls = match cfg.client.tls.options().client() {
+            Ok(t) => t,
+            Err(e) => return self.send(format!("2902 Bad storage: {e}\n")).await,
+        };
+        match daemon::dial_tls(&s.address, s.port, &hello, &self.auth_key, &own, None, timeout, tls.as_deref()).await {
             Ok((c, _)) => {
                 self.sd = Some(c);
                 self.send("2000 OK storage\n").await
@@ -856,26 +865,13 @@ async fn sd_open(sd: &mut Conn, cmd: &str) -> Result<u64, String> {
 /// `setdebug=N trace=T hangup=H [timestamp=S]` (values -1: unchanged); the reply
 /// is Bareos's `2000 OK setdebug=…` (v1 when a timestamp was given).
 pub(crate) fn setdebug_reply(debug: &cairn_runtime::trace::DebugHandle, line: &str) -> String {
-    let mut level = None;
-    let (mut trace, mut timestamp, mut with_ts) = (None, None, false);
-    for w in line.split_whitespace() {
-        let Some((k, v)) = w.split_once('=') else { continue };
-        let Ok(n) = v.parse::<i64>() else { return format!("2991 Bad setdebug command: {line}\n") };
-        match k {
-            "setdebug" if n >= 0 => level = Some(n as u32),
-            "trace" if n >= 0 => trace = Some(n > 0),
-            "timestamp" => {
-                with_ts = true;
-                if n >= 0 {
-                    timestamp = Some(n > 0);
-                }
-            }
-            _ => {}
-        }
-    }
-    let st = debug.set(level, trace, timestamp);
+    let c = match cairn_runtime::trace::parse_setdebug(line) {
+        Ok(c) => c,
+        Err(_) => return format!("2991 Bad setdebug command: {line}\n"),
+    };
+    let st = debug.set(c.level, c.trace, c.timestamp);
     let file = st.trace_file.display();
-    if with_ts {
+    if c.with_timestamp {
         format!("2000 OK setdebug={} trace={} hangup=0 timestamp={} tracefile={file}\n", st.level, u8::from(st.trace), u8::from(st.timestamp))
     } else {
         format!("2000 OK setdebug={} trace={} hangup=0 tracefile={file}\n", st.level, u8::from(st.trace))

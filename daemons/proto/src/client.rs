@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::net::TcpStream;
 
 use crate::auth::{self, AuthError, ConsoleProtocol, DEFAULT_CONSOLE_NAME};
 use crate::conn::Conn;
@@ -22,6 +21,8 @@ pub struct ConnectOptions {
     pub password_key: String,
     pub connect_timeout: Duration,
     pub protocol: ConsoleProtocol,
+    /// Certificate TLS towards the director (`None` = cleartext).
+    pub tls: Option<std::sync::Arc<crate::tls::TlsClient>>,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -31,6 +32,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("port", &self.port)
             .field("console_name", &self.console_name)
             .field("protocol", &self.protocol)
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -45,6 +47,7 @@ impl ConnectOptions {
             password_key: password_key.into(),
             connect_timeout: Duration::from_secs(15),
             protocol: ConsoleProtocol::V2,
+            tls: None,
         }
     }
 }
@@ -109,12 +112,9 @@ pub struct DirectorClient {
 impl DirectorClient {
     /// Connect over TCP and authenticate.
     pub async fn connect(opts: &ConnectOptions) -> Result<DirectorClient, ProtoError> {
-        let addr = format!("{}:{}", opts.address, opts.port);
-        let stream = tokio::time::timeout(opts.connect_timeout, TcpStream::connect(&addr))
-            .await
-            .map_err(|_| ProtoError::Connect { addr: addr.clone(), source: std::io::ErrorKind::TimedOut.into() })?
-            .map_err(|source| ProtoError::Connect { addr: addr.clone(), source })?;
-        Self::login(Conn::from_tcp(stream), opts).await
+        let conn =
+            crate::daemon::connect(&opts.address, opts.port, opts.tls.as_deref(), opts.connect_timeout).await?;
+        Self::login(conn, opts).await
     }
 
     /// Authenticate on an already open connection (TCP, TLS, or a test duplex).

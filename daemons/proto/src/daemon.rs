@@ -7,6 +7,7 @@ use tokio::net::TcpStream;
 use crate::auth::{self, AuthError};
 use crate::conn::Conn;
 use crate::packet::Packet;
+use crate::tls::TlsClient;
 use crate::ProtoError;
 
 /// Connect to `host:port`, send `hello`, run CRAM-MD5 as the connecting side with
@@ -22,12 +23,36 @@ pub async fn dial(
     expect_ok: Option<&str>,
     timeout: Duration,
 ) -> Result<(Conn, String), ProtoError> {
-    let addr = format!("{host}:{port}");
+    dial_tls(host, port, hello, key, own_name, expect_ok, timeout, None).await
+}
+
+/// Open a TCP connection and, when `tls` is given, run the TLS client handshake
+/// first (PROTOCOL.md §3: TLS before the Hello).
+pub async fn connect(host: &str, port: u16, tls: Option<&TlsClient>, timeout: Duration) -> Result<Conn, ProtoError> {
+    let addr = if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
     let stream = tokio::time::timeout(timeout, TcpStream::connect(&addr))
         .await
         .map_err(|_| ProtoError::Connect { addr: addr.clone(), source: std::io::ErrorKind::TimedOut.into() })?
         .map_err(|source| ProtoError::Connect { addr: addr.clone(), source })?;
-    let mut conn = Conn::from_tcp(stream);
+    match tls {
+        Some(t) => Ok(t.connect(stream, host, timeout).await?),
+        None => Ok(Conn::from_tcp(stream)),
+    }
+}
+
+/// [`dial`] with optional TLS.
+#[allow(clippy::too_many_arguments)]
+pub async fn dial_tls(
+    host: &str,
+    port: u16,
+    hello: &str,
+    key: &str,
+    own_name: &str,
+    expect_ok: Option<&str>,
+    timeout: Duration,
+    tls: Option<&TlsClient>,
+) -> Result<(Conn, String), ProtoError> {
+    let mut conn = connect(host, port, tls, timeout).await?;
     conn.send_text(hello.to_string()).await?;
     tokio::time::timeout(timeout, auth::cram_as_client(&mut conn, key, own_name))
         .await

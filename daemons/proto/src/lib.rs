@@ -17,6 +17,7 @@ pub mod conn;
 pub mod daemon;
 pub mod msg;
 pub mod packet;
+pub mod tls;
 
 pub use auth::AuthError;
 pub use client::{Banner, ConnectOptions, DirectorClient, Reply, ReplyEnd};
@@ -41,6 +42,8 @@ pub enum ProtoError {
     Timeout(std::time::Duration),
     #[error("connection closed by peer")]
     Closed,
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
     #[error("invalid JSON reply: {0}")]
     BadJson(String),
     #[error("{message}: {}", errors.join(""))]

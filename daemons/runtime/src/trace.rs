@@ -81,6 +81,38 @@ pub fn redact(line: &str) -> String {
     out
 }
 
+/// The values of a daemon-side `setdebug=N trace=T [hangup=H] [timestamp=S]`
+/// line (Bareos's -1 = unchanged becomes `None`); `with_timestamp` tells whether
+/// the director sent `timestamp=` (the newer reply form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetdebugCmd {
+    pub level: Option<u32>,
+    pub trace: Option<bool>,
+    pub timestamp: Option<bool>,
+    pub with_timestamp: bool,
+}
+
+/// Parse a `setdebug=` command line; `Err` names the bad word.
+pub fn parse_setdebug(line: &str) -> Result<SetdebugCmd, String> {
+    let mut c = SetdebugCmd { level: None, trace: None, timestamp: None, with_timestamp: false };
+    for w in line.split_whitespace() {
+        let Some((k, v)) = w.split_once('=') else { continue };
+        let n: i64 = v.parse().map_err(|_| w.to_string())?;
+        match k {
+            "setdebug" if n >= 0 => c.level = Some(n as u32),
+            "trace" if n >= 0 => c.trace = Some(n > 0),
+            "timestamp" => {
+                c.with_timestamp = true;
+                if n >= 0 {
+                    c.timestamp = Some(n > 0);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
 /// The tracing level a Bareos debug level lets through.
 pub fn level_for(debug: u32) -> Level {
     match debug {
@@ -389,6 +421,15 @@ mod tests {
             l.to_json(),
             r#"{"daemon":"fd","kind":"fd","level":"DEBUG","target":"cairn_fd::x","time":"2026-01-01 00:00:00","message":"a \"q\"\n\\b\u0001"}"#
         );
+    }
+
+    #[test]
+    fn setdebug_lines_parse() {
+        let c = parse_setdebug("setdebug=100 trace=1 hangup=-1 timestamp=-1").expect("parses");
+        assert_eq!(c, SetdebugCmd { level: Some(100), trace: Some(true), timestamp: None, with_timestamp: true });
+        let c = parse_setdebug("setdebug=-1 trace=0").expect("parses");
+        assert_eq!(c, SetdebugCmd { level: None, trace: Some(false), timestamp: None, with_timestamp: false });
+        assert_eq!(parse_setdebug("setdebug=x"), Err("setdebug=x".to_string()));
     }
 
     #[test]

@@ -136,26 +136,13 @@ pub fn label(state: &SdState, line: &str) -> String {
 
 /// `setdebug=N trace=T [timestamp=S]` (-1: unchanged); Bareos's `3000 OK setdebug=…`.
 pub fn setdebug_reply(debug: &cairn_runtime::trace::DebugHandle, line: &str) -> String {
-    let mut level = None;
-    let (mut trace, mut timestamp, mut with_ts) = (None, None, false);
-    for w in line.split_whitespace() {
-        let Some((k, v)) = w.split_once('=') else { continue };
-        let Ok(n) = v.parse::<i64>() else { return format!("3991 Bad setdebug command: {line}\n") };
-        match k {
-            "setdebug" if n >= 0 => level = Some(n as u32),
-            "trace" if n >= 0 => trace = Some(n > 0),
-            "timestamp" => {
-                with_ts = true;
-                if n >= 0 {
-                    timestamp = Some(n > 0);
-                }
-            }
-            _ => {}
-        }
-    }
-    let st = debug.set(level, trace, timestamp);
+    let c = match cairn_runtime::trace::parse_setdebug(line) {
+        Ok(c) => c,
+        Err(_) => return format!("3991 Bad setdebug command: {line}\n"),
+    };
+    let st = debug.set(c.level, c.trace, c.timestamp);
     let file = st.trace_file.display();
-    if with_ts {
+    if c.with_timestamp {
         format!("3000 OK setdebug={} trace={} timestamp={} tracefile={file}\n", st.level, u8::from(st.trace), u8::from(st.timestamp))
     } else {
         format!("3000 OK setdebug={} tracefile={file}\n", st.level)

@@ -143,6 +143,8 @@ pub async fn start(opts: StartOptions) -> Result<StorageDaemon, SdError> {
     for w in &warnings {
         tracing::info!("{w}");
     }
+    // Bad TLS files are a start-up error, not a per-connection surprise.
+    cfg.storage.tls.options().server().map_err(|e| SdError::Io(std::io::Error::other(format!("Storage {}: {e}", cfg.storage.name))))?;
     let listen = cfg.storage.listen.clone();
     let state = Arc::new(SdState::new(cfg));
     let shutdown = Shutdown::new();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cairn_config::ListenAddr;
 use cairn_proto::daemon::{DaemonHello, parse_daemon_hello};
-use cairn_proto::{Conn, Packet, Signal, auth, conn};
+use cairn_proto::{Conn, Packet, Signal, auth, tls};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
@@ -45,20 +45,21 @@ async fn refuse(mut c: Conn) {
 
 /// Serve one accepted connection. Errors end this connection only.
 pub async fn handle_connection(state: Arc<SdState>, stream: TcpStream, peer: SocketAddr, token: CancellationToken) {
-    match tokio::time::timeout(HELLO_TIMEOUT, conn::looks_like_tls(&stream)).await {
-        Ok(Ok(true)) => {
-            tracing::info!(%peer, "TLS ClientHello on a cleartext storage daemon: answered with an alert");
-            let _ = conn::refuse_tls(stream, Duration::from_secs(5)).await;
+    let tls = match state.cfg.storage.tls.options().server() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(%peer, error = %e, "TLS set-up failed, closing the connection");
             return;
         }
-        Ok(Ok(false)) => {}
-        Ok(Err(_)) => return,
-        Err(_) => {
-            tracing::info!(%peer, "no Hello within {HELLO_TIMEOUT:?}, closing");
+    };
+    let mut c = match tls::accept(stream, &peer.to_string(), tls.as_deref(), "storage daemon", HELLO_TIMEOUT).await {
+        Ok(tls::Accepted::Conn { conn, .. }) => conn,
+        Ok(tls::Accepted::Refused(why)) => {
+            tracing::info!(%peer, "{why}");
             return;
         }
-    }
-    let mut c = Conn::from_tcp(stream);
+        Err(_) => return,
+    };
     let first = tokio::select! {
         _ = token.cancelled() => return,
         r = c.recv_timeout(HELLO_TIMEOUT) => r,

@@ -6,7 +6,9 @@ mod console;
 mod dashboard;
 mod joblog;
 mod jobs;
+mod restore;
 mod scheduler;
+mod trace;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -50,6 +52,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) -> Opt
         }
         Screen::JobLog => joblog::draw(buf, c.body, state, styles),
         Screen::Console => console::draw(buf, c.body, state, styles),
+        Screen::Restore => restore::draw(buf, c.body, state, styles),
+        Screen::Trace => trace::draw(buf, c.body, state, styles),
     };
     status_bar(buf, c.status, state, styles);
     if let Some(d) = &state.dialog {
@@ -65,15 +69,29 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) -> Opt
 
 const BRAND: &str = " cairn ";
 
-fn tab_label(s: Screen) -> String {
-    format!(" {} {} ", s.index() + 1, s.title())
+/// Tab titles for terminals too narrow for the full ones.
+fn short_title(s: Screen) -> &'static str {
+    match s {
+        Screen::Dashboard => "Dash",
+        Screen::Scheduler => "Sched",
+        Screen::JobLog => "Log",
+        other => other.title(),
+    }
 }
 
-/// The tab under column `x` of the tab bar.
-pub fn tab_at(x: u16) -> Option<Screen> {
+/// Full titles when they fit in `width` columns, else the short ones.
+fn tab_label(s: Screen, width: u16) -> String {
+    let full: usize =
+        BRAND.chars().count() + 1 + Screen::ALL.iter().map(|s| s.title().chars().count() + 5).sum::<usize>();
+    let title = if full <= usize::from(width) { s.title() } else { short_title(s) };
+    format!(" {} {} ", s.index() + 1, title)
+}
+
+/// The tab under column `x` of the tab bar of a terminal `width` columns wide.
+pub fn tab_at(x: u16, width: u16) -> Option<Screen> {
     let mut x0 = BRAND.chars().count() as u16 + 1;
     for s in Screen::ALL {
-        let w = tab_label(s).chars().count() as u16;
+        let w = tab_label(s, width).chars().count() as u16;
         if x >= x0 && x < x0 + w {
             return Some(s);
         }
@@ -86,7 +104,7 @@ fn tabs(buf: &mut Buffer, area: Rect, state: &State, st: &Styles) {
     let mut spans = vec![Span::styled(BRAND, st.title_focused), Span::raw(" ")];
     for s in Screen::ALL {
         let style = if s == state.screen { st.tab_active } else { st.tab };
-        spans.push(Span::styled(tab_label(s), style));
+        spans.push(Span::styled(tab_label(s, area.width), style));
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -148,6 +166,8 @@ fn status_bar(buf: &mut Buffer, area: Rect, state: &State, st: &Styles) {
     } else {
         let hints = if let Some(d) = &state.dialog {
             dialog_hints(state, d)
+        } else if let Some(h) = restore::hints(state) {
+            h
         } else if state.help {
             vec![("any key".to_string(), "close help".to_string())]
         } else if state.typing() {

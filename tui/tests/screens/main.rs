@@ -3,6 +3,8 @@
 //! per theme, and robustness checks. Snapshots are committed under
 //! `snapshots/`; insta compares against them (in CI it never writes).
 
+mod restore;
 mod screens;
 mod support;
 mod themes;
+mod trace;

@@ -52,6 +52,22 @@ pub struct TlsSettings {
     pub allowed_cn: Vec<String>,
 }
 
+impl TlsSettings {
+    /// The directives Cairn acts on, for the protocol layer's TLS set-up.
+    pub fn options(&self) -> cairn_proto::tls::TlsOptions {
+        cairn_proto::tls::TlsOptions {
+            enable: self.enable,
+            require: self.require,
+            verify_peer: self.verify_peer,
+            certificate: self.certificate.clone(),
+            key: self.key.clone(),
+            ca_certificate_file: self.ca_certificate_file.clone(),
+            ca_certificate_dir: self.ca_certificate_dir.clone(),
+            allowed_cn: self.allowed_cn.clone(),
+        }
+    }
+}
+
 impl Default for TlsSettings {
     fn default() -> Self {
         TlsSettings {

@@ -67,19 +67,19 @@ pub static SHADOWING: EnumDef = EnumDef {
 /// The 14 TLS directives (§2.6).
 pub static TLS: &[DirectiveDef] = &[
     d("TlsAuthenticate", T::Bool, "use TLS only for authentication, then clear text").def("no").dep(),
-    d("TlsEnable", T::Bool, "enable TLS (PSK when no certificates are configured)").def("yes"),
-    d("TlsRequire", T::Bool, "refuse clear-text peers").def("yes"),
+    d("TlsEnable", T::Bool, "enable TLS (PSK when no certificates are configured)").def("yes").acted(),
+    d("TlsRequire", T::Bool, "refuse clear-text peers").def("yes").acted(),
     d("TlsCipherList", T::Str, "cipher list for TLS 1.2 and older"),
     d("TlsCipherSuites", T::Str, "cipher suites for TLS 1.3"),
     d("TlsDhFile", T::Path, "Diffie-Hellman parameter file"),
     d("TlsProtocol", T::Str, "OpenSSL-style protocol restriction string"),
-    d("TlsVerifyPeer", T::Bool, "verify the peer certificate").def("no"),
-    d("TlsCaCertificateFile", T::Path, "file of trusted CA certificates"),
-    d("TlsCaCertificateDir", T::Path, "directory of trusted CA certificates"),
+    d("TlsVerifyPeer", T::Bool, "verify the peer certificate").def("no").acted(),
+    d("TlsCaCertificateFile", T::Path, "file of trusted CA certificates").acted(),
+    d("TlsCaCertificateDir", T::Path, "directory of trusted CA certificates").acted(),
     d("TlsCertificateRevocationList", T::Path, "certificate revocation list"),
-    d("TlsCertificate", T::Path, "own certificate (PEM)"),
-    d("TlsKey", T::Path, "own private key (PEM)"),
-    d("TlsAllowedCn", T::StrList, "peer common names allowed to connect"),
+    d("TlsCertificate", T::Path, "own certificate (PEM)").acted(),
+    d("TlsKey", T::Path, "own private key (PEM)").acted(),
+    d("TlsAllowedCn", T::StrList, "peer common names allowed to connect").acted(),
 ];
 
 /// Messages resource directives (shared by director, SD and FD).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cairn_config::{ClientRes, DirectorConfig, StorageRes};
-use cairn_proto::daemon::{dial, director_hello};
+use cairn_proto::daemon::{dial_tls, director_hello};
 use cairn_proto::{Conn, Packet, ProtoError, Signal};
 
 /// How long to try to reach a daemon.
@@ -14,7 +14,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, ProtoError> {
     tracing::debug!(storage = %s.name, "connecting to the storage daemon at {}:{}", s.address, s.port);
     let name = &cfg.director.name;
-    let (c, _) = dial(
+    let tls = s.tls.options().client()?;
+    let (c, _) = dial_tls(
         &s.address,
         s.port,
         &director_hello(name),
@@ -22,6 +23,7 @@ pub async fn connect_sd(cfg: &DirectorConfig, s: &StorageRes) -> Result<Conn, Pr
         &format!("R_DIRECTOR::{name}"),
         Some("3000 OK Hello"),
         CONNECT_TIMEOUT,
+        tls.as_deref(),
     )
     .await?;
     Ok(c)
@@ -57,7 +59,8 @@ pub async fn connect_fd(cfg: &DirectorConfig, c: &ClientRes) -> Result<Conn, Pro
         };
     }
     let name = &cfg.director.name;
-    let (conn, _) = dial(
+    let tls = c.tls.options().client()?;
+    let (conn, _) = dial_tls(
         &c.address,
         c.port,
         &director_hello(name),
@@ -65,6 +68,7 @@ pub async fn connect_fd(cfg: &DirectorConfig, c: &ClientRes) -> Result<Conn, Pro
         &format!("R_DIRECTOR::{name}"),
         Some("2000 OK Hello"),
         CONNECT_TIMEOUT,
+        tls.as_deref(),
     )
     .await?;
     Ok(conn)

@@ -225,6 +225,13 @@ impl JobManager {
         Self::default()
     }
 
+    /// Start the `NN` counter at `n` (the highest JobId in the catalog), so a
+    /// restarted director does not repeat the unique name of a job that a storage
+    /// daemon may still hold.
+    pub fn seed_seq(&self, n: u64) {
+        self.seq.store(n, Ordering::Relaxed);
+    }
+
     /// The `NN` of a unique job name (`Name.YYYY-MM-DD_HH.MM.SS_NN`).
     pub fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) % 100

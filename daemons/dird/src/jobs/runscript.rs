@@ -104,44 +104,7 @@ pub fn substitute(t: &str, v: &JobVars) -> String {
     out
 }
 
-/// Split a command line into words like Bareos does (no shell): spaces separate,
-/// double or single quotes group, a backslash escapes the next character.
-pub fn split_command(cmd: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut has = false;
-    let mut it = cmd.chars();
-    while let Some(c) = it.next() {
-        match (quote, c) {
-            (None, ' ' | '\t' | '\n') => {
-                if has {
-                    words.push(std::mem::take(&mut cur));
-                    has = false;
-                }
-            }
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                has = true;
-            }
-            (Some(q), c) if c == q => quote = None,
-            (_, '\\') => {
-                if let Some(n) = it.next() {
-                    cur.push(n);
-                    has = true;
-                }
-            }
-            (_, c) => {
-                cur.push(c);
-                has = true;
-            }
-        }
-    }
-    if has {
-        words.push(cur);
-    }
-    words
-}
+pub use cairn_runtime::command::split_command;
 
 /// Run one external command; returns (exit code, output lines).
 pub async fn run_command(cmd: &str) -> Result<(i32, Vec<String>), String> {

@@ -29,7 +29,6 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::output::Output;
-use crate::acl;
 use crate::state::DirState;
 
 /// Bareos's default page size for listings.
@@ -120,31 +119,17 @@ fn pattern(ctx: &Ctx<'_>) -> Result<Option<NameMatcher>, String> {
 /// One kind of resource ACL of the session's console (console list, then its
 /// profiles'); the default console may do everything.
 struct ResourceAcl {
-    lists: Option<Vec<Vec<String>>>,
+    session: super::Session,
+    kind: super::AclKind,
 }
 
 impl ResourceAcl {
-    fn of(ctx: &Ctx<'_>, pick: fn(&cairn_config::Acls) -> &cairn_config::Acl) -> ResourceAcl {
-        let lists = ctx.session.console.as_ref().map(|name| {
-            let mut lists = Vec::new();
-            if let Some(c) = ctx.cfg.console(name) {
-                lists.push(pick(&c.acls).entries.clone());
-                for p in &c.profiles {
-                    if let Some(p) = ctx.cfg.profile(p) {
-                        lists.push(pick(&p.acls).entries.clone());
-                    }
-                }
-            }
-            lists
-        });
-        ResourceAcl { lists }
+    fn of(ctx: &Ctx<'_>, kind: super::AclKind) -> ResourceAcl {
+        ResourceAcl { session: ctx.session.clone(), kind }
     }
 
     fn allows(&self, name: &str) -> bool {
-        match &self.lists {
-            None => true,
-            Some(lists) => acl::check_lists(lists.iter().map(|l| l.as_slice()), name),
-        }
+        self.session.allows(self.kind, name)
     }
 }
 
@@ -175,7 +160,7 @@ struct JobAcl {
 
 impl JobAcl {
     fn of(ctx: &Ctx<'_>) -> JobAcl {
-        JobAcl { jobs: ResourceAcl::of(ctx, |a| &a.job), clients: ResourceAcl::of(ctx, |a| &a.client) }
+        JobAcl { jobs: ResourceAcl::of(ctx, super::AclKind::Job), clients: ResourceAcl::of(ctx, super::AclKind::Client) }
     }
 }
 
@@ -413,7 +398,7 @@ pub async fn get_jobids(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         })
         .await;
         let Some(filesets) = filesets else { return false };
-        let acl = ResourceAcl::of(ctx, |a| &a.fileset);
+        let acl = ResourceAcl::of(ctx, super::AclKind::FileSet);
         let allowed: Vec<i64> = filesets.into_iter().filter(|(_, name)| acl.allows(name)).map(|(id, _)| id).collect();
         let archive = job.jobtype == 'A';
         let start = job.starttime.clone();
@@ -544,7 +529,7 @@ pub async fn versions(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         out.error("Can't find client or fname argument\n");
         return false;
     };
-    if !ResourceAcl::of(ctx, |a| &a.client).allows(&client) {
+    if !ResourceAcl::of(ctx, super::AclKind::Client).allows(&client) {
         out.error(UNAUTHORIZED);
         return false;
     }

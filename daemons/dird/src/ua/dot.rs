@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::output::Output;
 use crate::state::ResKind;
-use super::Ctx;
+use super::{AclKind, Ctx};
 
 /// Which resource names a dot command lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +79,25 @@ pub fn names(ctx: &mut Ctx<'_>, out: &mut Output, which: NameList) -> bool {
         NameList::Schedules => "schedules",
         NameList::Storages => "storages",
     };
+    // Bareos filters these lists by the console's ACL of the resource kind.
+    let acl = match which {
+        NameList::Catalogs => Some(AclKind::Catalog),
+        NameList::Clients => Some(AclKind::Client),
+        NameList::Filesets => Some(AclKind::FileSet),
+        NameList::Jobs => Some(AclKind::Job),
+        NameList::Pools => Some(AclKind::Pool),
+        NameList::Schedules => Some(AclKind::Schedule),
+        NameList::Storages => Some(AclKind::Storage),
+        _ => None,
+    };
     let name_key = if which == NameList::Msgs { "text" } else { "name" };
     let mut arr = Vec::new();
     for (name, enabled) in items {
+        if let Some(k) = acl
+            && !ctx.session.allows(k, &name)
+        {
+            continue;
+        }
         if let Some(e) = enabled
             && ((want_enabled && !e) || (want_disabled && e)) {
                 continue;
@@ -105,7 +121,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let none = || "*None*".to_string();
     let mut pairs: Vec<(&str, Value)> = Vec::new();
     if let Some(name) = ctx.args.value("job") {
-        if let Some(j) = cfg.job(name) {
+        if let Some(j) = cfg.job(name).filter(|r| ctx.session.allows(AclKind::Job, &r.name)) {
             pairs.push(("job", Value::from(j.name.clone())));
             pairs.push(("pool", Value::from(j.pool.clone())));
             pairs.push(("messages", Value::from(j.messages.clone())));
@@ -122,7 +138,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             pairs.push(("catalog", Value::from(j.catalog.clone().unwrap_or_else(|| cfg.default_catalog().name.clone()))));
         }
     } else if let Some(name) = ctx.args.value("client") {
-        if let Some(c) = cfg.client(name) {
+        if let Some(c) = cfg.client(name).filter(|r| ctx.session.allows(AclKind::Client, &r.name)) {
             pairs.push(("client", Value::from(c.name.clone())));
             pairs.push(("address", Value::from(c.address.clone())));
             pairs.push(("port", Value::from(c.port)));
@@ -133,7 +149,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             pairs.push(("catalog", Value::from(c.catalog.clone().unwrap_or_else(|| cfg.default_catalog().name.clone()))));
         }
     } else if let Some(name) = ctx.args.value("storage") {
-        if let Some(s) = cfg.storage(name) {
+        if let Some(s) = cfg.storage(name).filter(|r| ctx.session.allows(AclKind::Storage, &r.name)) {
             pairs.push(("storage", Value::from(s.name.clone())));
             pairs.push(("address", Value::from(s.address.clone())));
             pairs.push(("port", Value::from(s.port)));
@@ -142,7 +158,7 @@ pub fn defaults(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             pairs.push(("device", Value::from(s.devices.join(","))));
         }
     } else if let Some(name) = ctx.args.value("pool") {
-        if let Some(p) = cfg.pool(name) {
+        if let Some(p) = cfg.pool(name).filter(|r| ctx.session.allows(AclKind::Pool, &r.name)) {
             pairs.push(("pool", Value::from(p.name.clone())));
             pairs.push(("pool_type", Value::from(p.pool_type.clone())));
             pairs.push(("label_format", Value::from(p.label_format.clone().unwrap_or_default())));
@@ -358,16 +374,18 @@ pub async fn locations(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 
 /// `.authorized job=|client=|…|cmd=`: yes/no for this console.
 pub fn authorized(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
-    // Resource ACLs beyond the Command ACL arrive with the ACL milestone; until then a
-    // named console's resource rights are judged by its Command ACL only for cmd=,
-    // and resources are reported as allowed for root only.
+    // Every `kind=name` pair must be allowed by the console's ACL of that kind.
     let mut ok = true;
     for a in ctx.args.rest() {
         let Some(v) = a.value.as_deref() else { continue };
-        let allowed = if a.key.eq_ignore_ascii_case("cmd") { ctx.session.may(v) } else { ctx.session.is_root() };
+        let allowed = match AclKind::from_name(&a.key) {
+            Some(k) => ctx.session.allows(k, v),
+            None => false,
+        };
         ok &= allowed;
     }
-    out.text(if ok { "yes\n" } else { "no\n" });
+    // Bareos DotAuthorizedCmd's words.
+    out.text(if ok { "authorized\n" } else { "not authorized\n" });
     out.set("authorized", ok);
     ok
 }

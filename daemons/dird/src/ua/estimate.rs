@@ -9,7 +9,7 @@ use cairn_types::JobLevel;
 use serde_json::{Map, Value};
 
 use super::output::Output;
-use super::{Ctx, NoAnswer};
+use super::{AclKind, Ctx, NoAnswer};
 use crate::jobs::links;
 
 /// `estimate …`.
@@ -19,7 +19,12 @@ pub async fn estimate(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let job_name = match a.value("job") {
         Some(j) => j.to_string(),
         None => {
-            let names: Vec<String> = cfg.jobs.iter().filter(|j| j.job_type == cairn_types::JobType::Backup).map(|j| j.name.clone()).collect();
+            let names: Vec<String> = cfg
+                .jobs
+                .iter()
+                .filter(|j| j.job_type == cairn_types::JobType::Backup && ctx.session.allows(AclKind::Job, &j.name))
+                .map(|j| j.name.clone())
+                .collect();
             match ctx.menu(out, "The defined Job resources are:", &names, "Select Job resource").await {
                 Ok(i) => names[i].clone(),
                 Err(NoAnswer::NotInteractive) => {
@@ -31,13 +36,17 @@ pub async fn estimate(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         }
     };
     let a = ctx.args;
-    let Some(job) = cfg.job(&job_name) else {
+    let Some(job) = cfg.job(&job_name).filter(|j| ctx.session.allows(AclKind::Job, &j.name)) else {
         out.error(format!("Job \"{job_name}\" not found.\n"));
         return false;
     };
     let client_name = a.value("client").map(str::to_string).or_else(|| job.client.clone()).unwrap_or_default();
     let fileset_name = a.value("fileset").map(str::to_string).or_else(|| job.fileset.clone()).unwrap_or_default();
-    let (Some(client), Some(fileset)) = (cfg.client(&client_name), cfg.fileset(&fileset_name)) else {
+    // Resources outside the console's ACLs do not exist for it (Bareos EstimateCmd).
+    let (Some(client), Some(fileset)) = (
+        cfg.client(&client_name).filter(|c| ctx.session.allows(AclKind::Client, &c.name)),
+        cfg.fileset(&fileset_name).filter(|f| ctx.session.allows(AclKind::FileSet, &f.name)),
+    ) else {
         out.error(format!("Client \"{client_name}\" or FileSet \"{fileset_name}\" not found.\n"));
         return false;
     };

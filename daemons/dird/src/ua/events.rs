@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 
 use super::output::Output;
 use super::Ctx;
-use crate::acl;
 use crate::ua::status::running_status_text;
 
 fn yes(v: Option<&str>, default: bool) -> bool {
@@ -93,24 +92,10 @@ pub async fn events(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         out.error(".events: trace=yes needs the right to use the setdebug command.\n");
         return false;
     }
-    // The console's Job ACL (root: everything).
+    // The console's Job ACL (root: everything), from the session's one ACL check.
     let cfg = ctx.cfg.clone();
-    let job_acl: Option<Vec<Vec<String>>> = ctx.session.console.as_ref().map(|name| {
-        let mut lists = Vec::new();
-        if let Some(c) = cfg.console(name) {
-            lists.push(c.acls.job.entries.clone());
-            for p in &c.profiles {
-                if let Some(p) = cfg.profile(p) {
-                    lists.push(p.acls.job.entries.clone());
-                }
-            }
-        }
-        lists
-    });
-    let job_ok = |name: &str| match &job_acl {
-        None => true,
-        Some(lists) => acl::check_lists(lists.iter().map(|l| l.as_slice()), name),
-    };
+    let acl_session = ctx.session.clone();
+    let job_ok = |name: &str| acl_session.allows(super::AclKind::Job, name);
     let Some(conn) = ctx.conn.as_deref_mut() else {
         out.error(".events needs a console connection.\n");
         return false;
@@ -338,6 +323,8 @@ async fn follow_remote(cfg: std::sync::Arc<cairn_config::DirectorConfig>, is_cli
                     Ok(Value::Object(mut m)) if m.contains_key("message") => {
                         m.insert("event".into(), Value::from("trace"));
                         m.insert("kind".into(), Value::from(kind));
+                        // The Client/Storage resource the line came through.
+                        m.insert("name".into(), Value::from(name.clone()));
                         Value::Object(m)
                     }
                     Ok(Value::Object(m)) if m.contains_key("lagged") => {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::output::Output;
 use super::select::{announce_catalog, do_prompt, get_yesno, is_batch};
-use super::Ctx;
+use super::{AclKind, Ctx};
 use crate::jobs::{self, CancelLine, JobControl};
 use crate::state::ResKind;
 
@@ -92,7 +92,21 @@ pub async fn wait(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             _ => {}
         }
     }
-    if jobid == 0 {
+    // A job of another console's Job ACL is "not found" for this one.
+    let name = match ctx.state.jobs.get(jobid) {
+        Some(j) => Some(j.spec().name.clone()),
+        None if jobid != 0 => ctx
+            .state
+            .catalog
+            .call(move |c| c.get_job(cairn_catalog::JobId(jobid)))
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|r| r.name),
+        None => None,
+    };
+    if jobid == 0 || name.is_some_and(|n| !ctx.session.allows(AclKind::Job, &n)) {
         out.error("ERR: Job was not found\n");
         return true;
     }
@@ -177,6 +191,10 @@ async fn select_jobs(ctx: &mut Ctx<'_>, out: &mut Output, reason: &str) -> Optio
             }
             _ => continue,
         };
+        if !ctx.session.allows(AclKind::Job, &found.spec().name) {
+            out.error("Unauthorized command from this console.\n");
+            return None;
+        }
         if !selected.contains(&found.jobid) {
             selected.push(found.jobid);
         }
@@ -184,9 +202,12 @@ async fn select_jobs(ctx: &mut Ctx<'_>, out: &mut Output, reason: &str) -> Optio
     if !selected.is_empty() {
         return Some(selected);
     }
-    let active = ctx.state.jobs.active();
+    let all_active = ctx.state.jobs.active();
+    let total = all_active.len();
+    let active: Vec<_> = all_active.into_iter().filter(|j| ctx.session.allows(AclKind::Job, &j.spec().name)).collect();
     if active.is_empty() {
-        out.text("No Jobs running.\n");
+        // Bareos select_jobs: other consoles' jobs are not shown.
+        out.text(if total == 0 { "No Jobs running.\n" } else { "None of your jobs are running.\n" });
         return None;
     }
     if select_all || state_value.is_some() {
@@ -287,6 +308,10 @@ pub async fn cancel(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 async fn cancel_on_storage(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let cfg = ctx.cfg.clone();
     let name = ctx.args.value("storage").unwrap_or_default().to_string();
+    if !ctx.session.allows(AclKind::Storage, &name) {
+        out.error(format!("Access to storage \"{name}\" forbidden\n"));
+        return true;
+    }
     let Some(store) = cfg.storage(&name) else {
         out.error(format!("Storage resource \"{name}\": not found\n"));
         return true;
@@ -323,11 +348,19 @@ pub async fn enable_disable(ctx: &mut Ctx<'_>, out: &mut Output, on: bool) -> bo
         ResKind::Client => ("Client", "clients", "Select Client resource"),
         ResKind::Job => ("Job", "jobs", "Select Job resource"),
     };
+    // Only resources the console's ACL allows exist for it (Bareos
+    // GetXResWithName / select_enable_disable_*_resource).
+    let acl = match kind {
+        ResKind::Schedule => AclKind::Schedule,
+        ResKind::Client => AclKind::Client,
+        ResKind::Job => AclKind::Job,
+    };
     let all: Vec<String> = match kind {
         ResKind::Schedule => cfg.schedules.iter().map(|s| s.name.clone()).collect(),
         ResKind::Client => cfg.clients.iter().map(|c| c.name.clone()).collect(),
         ResKind::Job => cfg.jobs.iter().map(|j| j.name.clone()).collect(),
     };
+    let all: Vec<String> = all.into_iter().filter(|n| ctx.session.allows(acl, n)).collect();
     let name = match ctx.args.value(word) {
         Some(v) => {
             if !all.iter().any(|n| n == v) {
@@ -533,7 +566,7 @@ pub fn running_section(ctx: &Ctx<'_>) -> (String, Vec<Value>) {
             text.push_str(&format!("Console connected at {}\n", c.connected.format(super::status::STATUS_TIME)));
         }
     }
-    let active = st.jobs.active();
+    let active: Vec<_> = st.jobs.active().into_iter().filter(|j| ctx.session.allows(AclKind::Job, &j.spec().name)).collect();
     let mut rows = Vec::new();
     if active.is_empty() {
         if api == 0 {

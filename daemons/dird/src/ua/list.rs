@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::output::Output;
 use super::table_fmt;
-use super::Ctx;
+use super::{AclKind, Ctx, Session};
 
 /// What to list, decided from the arguments.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,44 +279,57 @@ fn client_known(c: &Catalog, name: &str) -> Result<bool, CatalogError> {
     Ok(c.list_clients()?.iter().any(|r| r.name == name))
 }
 
-fn job_known(c: &Catalog, jobid: u32) -> Result<bool, CatalogError> {
-    Ok(jobid > 0 && c.get_job(JobId(jobid))?.is_some())
+/// A job exists and this console may see it (its Job and Client ACLs).
+fn job_known(c: &Catalog, jobid: u32, acl: &Session) -> Result<bool, CatalogError> {
+    Ok(jobid > 0 && c.get_job(JobId(jobid))?.is_some_and(|r| job_visible(acl, &r)))
 }
 
-fn fetch(c: &mut Catalog, what: What, long: bool) -> Result<Result<Listing, Refusal>, CatalogError> {
+/// Bareos hides catalog job rows whose job or client the console may not use.
+fn job_visible(acl: &Session, r: &cairn_catalog::JobRow) -> bool {
+    acl.allows(AclKind::Job, &r.name) && r.client.as_deref().is_none_or(|c| acl.allows(AclKind::Client, c))
+}
+
+fn fetch(c: &mut Catalog, what: What, long: bool, acl: &Session) -> Result<Result<Listing, Refusal>, CatalogError> {
     // Bareos looks the client and the job up before listing.
     match &what {
         What::Jobs { filter, single, .. } => {
             if let Some(n) = &filter.client
-                && !client_known(c, n)? {
+                && (!client_known(c, n)? || !acl.allows(AclKind::Client, n)) {
                     return Ok(Err(Refusal::NoSuchClient(n.clone())));
                 }
             // `list jobid=N` of a job that does not exist.
             if *single
                 && let Some([id]) = filter.jobid.as_deref()
-                && !job_known(c, *id)? {
+                && !job_known(c, *id, acl)? {
                     return Ok(Ok(Listing::NoJob));
                 }
         }
-        What::Backups { filter } if !client_known(c, &filter.client)? => {
+        What::Backups { filter } if !client_known(c, &filter.client)? || !acl.allows(AclKind::Client, &filter.client) => {
             return Ok(Err(Refusal::NoSuchClient(filter.client.clone())));
         }
-        What::Files { jobid } | What::JobMedia { jobid } | What::JobLog { jobid, .. } if !job_known(c, *jobid)? => {
+        What::Files { jobid } | What::JobMedia { jobid } | What::JobLog { jobid, .. } if !job_known(c, *jobid, acl)? => {
             return Ok(Err(Refusal::NoSuchJob));
         }
         _ => {}
     }
-    fetch_rows(c, what, long).map(Ok)
+    fetch_rows(c, what, long, acl).map(Ok)
 }
 
-fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, CatalogError> {
+fn fetch_rows(c: &mut Catalog, what: What, long: bool, acl: &Session) -> Result<Listing, CatalogError> {
+    let pool_ok = |c: &Catalog, poolid: i64| -> Result<bool, CatalogError> {
+        Ok(acl.is_root() || c.list_pools()?.iter().any(|p| p.poolid == poolid && acl.allows(AclKind::Pool, &p.name)))
+    };
     Ok(match what {
         What::Jobs { filter, count, single } => {
-            if count {
+            if count && acl.is_root() {
                 let n = c.count_jobs(&filter)?;
                 Listing::Rows { key: "jobs", rows: vec![vec![("count", n.to_string())]], single_object: false }
+            } else if count {
+                let n = c.list_jobs(&filter)?.iter().filter(|r| job_visible(acl, r)).count();
+                Listing::Rows { key: "jobs", rows: vec![vec![("count", n.to_string())]], single_object: false }
             } else {
-                let rows = c.list_jobs(&filter)?;
+                let mut rows = c.list_jobs(&filter)?;
+                rows.retain(|r| job_visible(acl, r));
                 let rows: Vec<Fields> =
                     rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect();
                 Listing::Rows { key: "jobs", single_object: single && rows.is_empty(), rows }
@@ -327,6 +340,7 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
             let rows = rows
                 .iter()
                 .filter(|r| name.as_ref().is_none_or(|n| &r.name == n))
+                .filter(|r| acl.allows(AclKind::Client, &r.name))
                 .map(|r| if long { r.llist_fields() } else { r.list_fields() })
                 .collect();
             Listing::Rows { key: "clients", rows, single_object: false }
@@ -336,12 +350,23 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
             let rows = rows
                 .iter()
                 .filter(|r| name.as_ref().is_none_or(|n| &r.name == n) && id.is_none_or(|i| r.poolid == i))
+                .filter(|r| acl.allows(AclKind::Pool, &r.name))
                 .map(|r| if long { r.llist_fields() } else { r.list_fields() })
                 .collect();
             Listing::Rows { key: "pools", rows, single_object: false }
         }
         What::Volumes { filter, all, single, count } => {
-            let rows = c.list_volumes(&filter)?;
+            let mut rows = c.list_volumes(&filter)?;
+            if !acl.is_root() {
+                // Volumes are visible through their pool's Pool ACL.
+                let mut kept = Vec::with_capacity(rows.len());
+                for r in rows {
+                    if pool_ok(c, r.poolid)? {
+                        kept.push(r);
+                    }
+                }
+                rows = kept;
+            }
             if count {
                 return Ok(Listing::Rows {
                     key: "volumes",
@@ -366,7 +391,7 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
                 Listing::Rows { key, rows: rows.iter().map(to_fields).collect(), single_object: single }
             } else {
                 let mut groups: Vec<(String, Vec<Fields>)> = Vec::new();
-                for p in c.list_pools()? {
+                for p in c.list_pools()?.into_iter().filter(|p| acl.allows(AclKind::Pool, &p.name)) {
                     let vols: Vec<Fields> = rows.iter().filter(|r| r.poolid == p.poolid).map(to_fields).collect();
                     groups.push((p.name.clone(), vols));
                 }
@@ -377,7 +402,7 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
             let rows = c.list_filesets()?;
             Listing::Rows {
                 key: "filesets",
-                rows: rows.iter().map(|r| r.fields()).collect(),
+                rows: rows.iter().filter(|r| acl.allows(AclKind::FileSet, &r.fileset)).map(|r| r.fields()).collect(),
                 single_object: false,
             }
         }
@@ -385,12 +410,18 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
             let rows = c.list_storages()?;
             Listing::Rows {
                 key: "storages",
-                rows: rows.iter().map(|r| r.fields()).collect(),
+                rows: rows.iter().filter(|r| acl.allows(AclKind::Storage, &r.name)).map(|r| r.fields()).collect(),
                 single_object: false,
             }
         }
         What::JobTotals => {
-            let (rows, total) = c.job_totals()?;
+            let (mut rows, mut total) = c.job_totals()?;
+            if !acl.is_root() {
+                rows.retain(|r| acl.allows(AclKind::Job, &r.name));
+                total.jobs = rows.iter().map(|r| r.jobs).sum();
+                total.files = rows.iter().map(|r| r.files).sum();
+                total.bytes = rows.iter().map(|r| r.bytes).sum();
+            }
             let per_job = rows
                 .iter()
                 .map(|r| {
@@ -431,7 +462,8 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool) -> Result<Listing, Catalo
             }
         }
         What::Backups { filter } => {
-            let rows = c.list_backups(&filter)?;
+            let mut rows = c.list_backups(&filter)?;
+            rows.retain(|r| job_visible(acl, r));
             let rows = rows.iter().map(|r| if long { r.llist_fields() } else { r.list_fields() }).collect();
             Listing::Rows { key: "backups", rows, single_object: false }
         }
@@ -452,7 +484,8 @@ pub async fn list(ctx: &mut Ctx<'_>, out: &mut Output, long: bool) -> bool {
     }
     let Some(what) = decide(ctx, out) else { return false };
     let is_joblog = matches!(what, What::JobLog { count: false, .. });
-    let res = ctx.state.catalog.call(move |c| fetch(c, what, long)).await;
+    let acl = ctx.session.clone();
+    let res = ctx.state.catalog.call(move |c| fetch(c, what, long, &acl)).await;
     let listing = match res {
         Ok(Ok(Ok(l))) => l,
         Ok(Ok(Err(Refusal::NoSuchJob))) => {

@@ -133,7 +133,9 @@ pub fn gui(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 
 /// `messages` / `.messages`: print and clear the console message queue.
 pub fn messages(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
-    let msgs = ctx.state.take_console_messages();
+    // Only messages of jobs this console's Job ACL allows (and director messages).
+    let session = &*ctx.session;
+    let msgs = ctx.state.take_console_messages_for(|j| session.allows(super::AclKind::Job, j));
     ctx.session.user_notified = false;
     if msgs.is_empty() {
         if ctx.cmd.name == "messages" {

@@ -46,8 +46,73 @@ pub struct Session {
     pub user_notified: bool,
     /// "Using Catalog …" was printed in this session.
     pub catalog_announced: bool,
-    /// Cached Command ACL lists (console first, then its profiles), `None` = root.
-    command_acl: Option<Vec<Vec<String>>>,
+    /// Cached ACL lists per kind (console first, then its profiles, in
+    /// order), `None` = root (everything allowed).
+    acls: Option<Vec<Vec<Vec<String>>>>,
+}
+
+/// The ACL kinds of a Console/Profile resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AclKind {
+    Job = 0,
+    Client = 1,
+    Storage = 2,
+    Schedule = 3,
+    Pool = 4,
+    Command = 5,
+    FileSet = 6,
+    Catalog = 7,
+    Where = 8,
+    PluginOptions = 9,
+}
+
+impl AclKind {
+    pub const ALL: [AclKind; 10] = [
+        AclKind::Job,
+        AclKind::Client,
+        AclKind::Storage,
+        AclKind::Schedule,
+        AclKind::Pool,
+        AclKind::Command,
+        AclKind::FileSet,
+        AclKind::Catalog,
+        AclKind::Where,
+        AclKind::PluginOptions,
+    ];
+
+    /// Parse the `acl=` argument of `.authorized` (Bareos's ACL names).
+    pub fn from_name(s: &str) -> Option<AclKind> {
+        let s = s.to_ascii_lowercase().replace(['_', ' '], "");
+        Some(match s.trim_end_matches("acl") {
+            "job" => AclKind::Job,
+            "client" => AclKind::Client,
+            "storage" => AclKind::Storage,
+            "schedule" => AclKind::Schedule,
+            "pool" => AclKind::Pool,
+            "command" | "cmd" => AclKind::Command,
+            "fileset" => AclKind::FileSet,
+            "catalog" => AclKind::Catalog,
+            "where" => AclKind::Where,
+            "pluginoptions" => AclKind::PluginOptions,
+            _ => return None,
+        })
+    }
+
+    fn of(self, a: &cairn_config::Acls) -> &[String] {
+        let l = match self {
+            AclKind::Job => &a.job,
+            AclKind::Client => &a.client,
+            AclKind::Storage => &a.storage,
+            AclKind::Schedule => &a.schedule,
+            AclKind::Pool => &a.pool,
+            AclKind::Command => &a.command,
+            AclKind::FileSet => &a.fileset,
+            AclKind::Catalog => &a.catalog,
+            AclKind::Where => &a.where_,
+            AclKind::PluginOptions => &a.plugin_options,
+        };
+        &l.entries
+    }
 }
 
 impl Session {
@@ -61,7 +126,7 @@ impl Session {
             gui: false,
             user_notified: false,
             catalog_announced: false,
-            command_acl: None,
+            acls: None,
         }
     }
 
@@ -77,25 +142,36 @@ impl Session {
 
     /// Command ACL check (root may do everything).
     pub fn may(&self, command: &str) -> bool {
-        match &self.command_acl {
+        self.allows(AclKind::Command, command)
+    }
+
+    /// The one ACL check: may this console see/use resource `name` of `kind`?
+    /// Root (the default console) may do everything; a named console is
+    /// checked against its own list, then each profile's, first match wins,
+    /// no match denies (Bareos `AclAccessOk`).
+    pub fn allows(&self, kind: AclKind, name: &str) -> bool {
+        match &self.acls {
             None => self.console.is_none(),
-            Some(lists) => acl::check_lists(lists.iter().map(|l| l.as_slice()), command),
+            Some(per_kind) => match per_kind.get(kind as usize) {
+                Some(lists) => acl::check_lists(lists.iter().map(|l| l.as_slice()), name),
+                None => false,
+            },
         }
     }
 
     /// Refresh cached ACLs from the configuration in force.
     pub fn refresh_acls(&mut self, cfg: &cairn_config::DirectorConfig) {
-        self.command_acl = self.console.as_ref().map(|name| {
-            let mut lists = Vec::new();
+        self.acls = self.console.as_ref().map(|name| {
+            let mut sets: Vec<&cairn_config::Acls> = Vec::new();
             if let Some(c) = cfg.console(name) {
-                lists.push(c.acls.command.entries.clone());
+                sets.push(&c.acls);
                 for p in &c.profiles {
                     if let Some(p) = cfg.profile(p) {
-                        lists.push(p.acls.command.entries.clone());
+                        sets.push(&p.acls);
                     }
                 }
             }
-            lists
+            AclKind::ALL.iter().map(|k| sets.iter().map(|a| k.of(a).to_vec()).collect()).collect()
         });
     }
 }
@@ -320,5 +396,28 @@ async fn dispatch(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             ));
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod acl_tests {
+    use super::{AclKind, Session};
+
+    #[test]
+    fn acl_kind_names_of_authorized() {
+        assert_eq!(AclKind::from_name("job"), Some(AclKind::Job));
+        assert_eq!(AclKind::from_name("cmd"), Some(AclKind::Command));
+        assert_eq!(AclKind::from_name("FileSet"), Some(AclKind::FileSet));
+        assert_eq!(AclKind::from_name("plugin_options"), Some(AclKind::PluginOptions));
+        assert_eq!(AclKind::from_name("bogus"), None);
+    }
+
+    #[test]
+    fn root_allows_everything_named_console_nothing_without_config() {
+        let root = Session::new(None, "p".into());
+        assert!(AclKind::ALL.iter().all(|k| root.allows(*k, "anything")));
+        let named = Session::new(Some("x".into()), "p".into());
+        assert!(!named.allows(AclKind::Job, "anything"));
+        assert!(!named.may("list"));
     }
 }

@@ -9,7 +9,7 @@ use cairn_types::JobType;
 
 use super::output::Output;
 use super::run::{self, RunPlan};
-use super::{Ctx, NoAnswer};
+use super::{AclKind, Ctx, NoAnswer};
 use crate::jobs::restore::{build_bootstrap, replace_code, RestoreSpec};
 use crate::jobs::JobSpec;
 use crate::tree::{FileRef, Tree};
@@ -70,7 +70,8 @@ async fn choose_client(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<String, No
     if let Some(c) = ctx.args.value("client").or_else(|| ctx.args.value("backupclient")) {
         return Ok(c.to_string());
     }
-    let names: Vec<String> = ctx.cfg.clients.iter().map(|c| c.name.clone()).collect();
+    let names: Vec<String> =
+        ctx.cfg.clients.iter().filter(|c| ctx.session.allows(AclKind::Client, &c.name)).map(|c| c.name.clone()).collect();
     if names.len() == 1 {
         out.text(format!("Automatically selected Client: {}\n", names[0]));
         return Ok(names[0].clone());
@@ -81,6 +82,10 @@ async fn choose_client(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<String, No
 
 async fn choose_fileset(ctx: &mut Ctx<'_>, out: &mut Output, client: &str) -> Result<Option<String>, NoAnswer> {
     if let Some(f) = ctx.args.value("fileset") {
+        if !ctx.session.allows(AclKind::FileSet, f) {
+            out.error(format!("FileSet \"{f}\" not found.\n"));
+            return Err(NoAnswer::Cancelled);
+        }
         return Ok(Some(f.to_string()));
     }
     let c = client.to_string();
@@ -92,6 +97,7 @@ async fn choose_fileset(ctx: &mut Ctx<'_>, out: &mut Output, client: &str) -> Re
         .ok()
         .and_then(|r| r.ok())
         .unwrap_or_default();
+    let used: Vec<String> = used.into_iter().filter(|f| ctx.session.allows(AclKind::FileSet, f)).collect();
     match used.len() {
         0 => Ok(None),
         1 => {
@@ -108,7 +114,8 @@ async fn choose_fileset(ctx: &mut Ctx<'_>, out: &mut Output, client: &str) -> Re
 /// The chain of jobs for a client (most recent, or before a date).
 async fn chain_for(ctx: &mut Ctx<'_>, out: &mut Output, before: Option<String>) -> Result<Option<(String, Vec<u32>)>, NoAnswer> {
     let client = choose_client(ctx, out).await?;
-    if ctx.cfg.client(&client).is_none() {
+    // A client outside the console's Client ACL is not offered nor found.
+    if ctx.cfg.client(&client).is_none() || !ctx.session.allows(AclKind::Client, &client) {
         out.error(format!("Client \"{client}\" not found.\n"));
         return Ok(None);
     }
@@ -266,9 +273,27 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
     let cfg = ctx.cfg.clone();
     let a = ctx.args;
     // The restore job resource.
+    // Bareos checks the where/regexwhere arguments against the Where ACL first.
+    let rx_arg = a
+        .value("regexwhere")
+        .map(str::to_string)
+        .or_else(|| regexwhere_from(a.value("strip_prefix"), a.value("add_prefix"), a.value("add_suffix")));
+    if let Some(r) = &rx_arg
+        && !ctx.session.allows(AclKind::Where, r)
+    {
+        out.error("\"RegexWhere\" specification not authorized.\n");
+        return Ok(false);
+    }
+    if let Some(w) = a.value("where")
+        && !ctx.session.allows(AclKind::Where, w)
+    {
+        out.error("\"where\" specification not authorized.\n");
+        return Ok(false);
+    }
+    // The restore job resource (only those the Job ACL allows).
     let restore_job = match a.value("restorejob") {
-        Some(r) => cfg.job(r).filter(|j| j.job_type == JobType::Restore).cloned(),
-        None => cfg.jobs.iter().find(|j| j.job_type == JobType::Restore).cloned(),
+        Some(r) => cfg.job(r).filter(|j| j.job_type == JobType::Restore && ctx.session.allows(AclKind::Job, &j.name)).cloned(),
+        None => cfg.jobs.iter().find(|j| j.job_type == JobType::Restore && ctx.session.allows(AclKind::Job, &j.name)).cloned(),
     };
     let Some(rjob) = restore_job else {
         out.error("No Restore Job Resource found in the configuration. You must create at least one before running this command.\n");
@@ -350,6 +375,28 @@ async fn restore_inner(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<bool, NoAn
                 _ => out.text("This selection method is not available in this version of Cairn; choose 3, 5 or 6.\n"),
             }
         }
+    };
+    // Bareos: jobs outside the console's Job ACL are dropped with a message.
+    let jobids = if ctx.session.is_root() {
+        jobids
+    } else {
+        let ids = jobids.clone();
+        let names: Vec<(u32, Option<String>)> = ctx
+            .state
+            .catalog
+            .call(move |c| ids.iter().map(|&id| (id, c.get_job(cairn_catalog::JobId(id)).ok().flatten().map(|r| r.name))).collect())
+            .await
+            .unwrap_or_default();
+        let mut kept = Vec::new();
+        for (id, name) in names {
+            match name {
+                Some(n) if !ctx.session.allows(AclKind::Job, &n) => {
+                    out.error(format!("Access to JobId={id} (Job \"{n}\") not authorized. Not selected.\n"));
+                }
+                _ => kept.push(id),
+            }
+        }
+        kept
     };
     if jobids.is_empty() {
         out.error("No JobIds selected.\n");
@@ -498,6 +545,12 @@ async fn queue_selection(
         None => replace_code(&rjob.replace).unwrap_or('a'),
     };
     let restore_client = a.value("restoreclient").map(str::to_string).or(client_name.clone());
+    if let Some(c) = &restore_client
+        && !ctx.session.allows(AclKind::Client, c)
+    {
+        out.error(format!("No authorization. Client \"{c}\".\n"));
+        return Ok(false);
+    }
     let spec = JobSpec {
         name: rjob.name.clone(),
         job_type: JobType::Restore,

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::output::Output;
-use super::Ctx;
+use super::{AclKind, Ctx, Session};
 use crate::jobs::links;
 
 /// Parsed flags: `None` = leave unchanged (Bareos's -1).
@@ -55,8 +55,9 @@ fn wire_line(f: Flags, with_hangup: bool) -> String {
     }
 }
 
-async fn client(cfg: std::sync::Arc<cairn_config::DirectorConfig>, out: &mut Output, name: &str, f: Flags, results: &mut Vec<Value>) {
-    let Some(c) = cfg.client(name) else {
+async fn client(cfg: std::sync::Arc<cairn_config::DirectorConfig>, sess: &Session, out: &mut Output, name: &str, f: Flags, results: &mut Vec<Value>) {
+    // A client outside the console's Client ACL does not exist for it.
+    let Some(c) = cfg.client(name).filter(|c| sess.allows(AclKind::Client, &c.name)) else {
         out.error(format!("Client \"{name}\" not found.\n"));
         return;
     };
@@ -70,8 +71,8 @@ async fn client(cfg: std::sync::Arc<cairn_config::DirectorConfig>, out: &mut Out
     }
 }
 
-async fn storage(cfg: std::sync::Arc<cairn_config::DirectorConfig>, out: &mut Output, name: &str, f: Flags, results: &mut Vec<Value>) {
-    let Some(s) = cfg.storage(name) else {
+async fn storage(cfg: std::sync::Arc<cairn_config::DirectorConfig>, sess: &Session, out: &mut Output, name: &str, f: Flags, results: &mut Vec<Value>) {
+    let Some(s) = cfg.storage(name).filter(|s| sess.allows(AclKind::Storage, &s.name)) else {
         out.error(format!("Storage resource \"{name}\": not found\n"));
         return;
     };
@@ -86,21 +87,21 @@ async fn storage(cfg: std::sync::Arc<cairn_config::DirectorConfig>, out: &mut Ou
 }
 
 /// Every storage and client once per address:port (after the director).
-async fn all(cfg: std::sync::Arc<cairn_config::DirectorConfig>, out: &mut Output, f: Flags, results: &mut Vec<Value>) {
+async fn all(cfg: std::sync::Arc<cairn_config::DirectorConfig>, sess: &Session, out: &mut Output, f: Flags, results: &mut Vec<Value>) {
     let mut seen = Vec::new();
-    for s in &cfg.storages {
+    for s in cfg.storages.iter().filter(|s| sess.allows(AclKind::Storage, &s.name)) {
         let key = (s.address.clone(), s.port);
         if !seen.contains(&key) {
             seen.push(key);
-            storage(cfg.clone(), out, &s.name, f, results).await;
+            storage(cfg.clone(), sess, out, &s.name, f, results).await;
         }
     }
     let mut seen = Vec::new();
-    for c in &cfg.clients {
+    for c in cfg.clients.iter().filter(|c| sess.allows(AclKind::Client, &c.name)) {
         let key = (c.address.clone(), c.port);
         if !seen.contains(&key) {
             seen.push(key);
-            client(cfg.clone(), out, &c.name, f, results).await;
+            client(cfg.clone(), sess, out, &c.name, f, results).await;
         }
     }
 }
@@ -167,14 +168,14 @@ pub async fn setdebug(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     match target.0.as_str() {
         "all" => {
             director(ctx, out, f, &mut results);
-            all(ctx.cfg.clone(), out, f, &mut results).await
+            all(ctx.cfg.clone(), &*ctx.session, out, f, &mut results).await
         }
         "dir" | "director" => director(ctx, out, f, &mut results),
         "client" | "fd" => {
             let name = match target.1 {
                 Some(n) => n,
                 None => {
-                    let names: Vec<String> = ctx.cfg.clients.iter().map(|c| c.name.clone()).collect();
+                    let names: Vec<String> = ctx.cfg.clients.iter().filter(|c| ctx.session.allows(AclKind::Client, &c.name)).map(|c| c.name.clone()).collect();
                     match ctx.menu(out, "The defined Client resources are:", &names, "Select Client (File daemon) resource").await {
                         Ok(i) => names[i].clone(),
                         Err(_) => {
@@ -184,13 +185,13 @@ pub async fn setdebug(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
                     }
                 }
             };
-            client(ctx.cfg.clone(), out, &name, f, &mut results).await;
+            client(ctx.cfg.clone(), &*ctx.session, out, &name, f, &mut results).await;
         }
         _ => {
             let name = match target.1 {
                 Some(n) => n,
                 None => {
-                    let names: Vec<String> = ctx.cfg.storages.iter().map(|s| s.name.clone()).collect();
+                    let names: Vec<String> = ctx.cfg.storages.iter().filter(|s| ctx.session.allows(AclKind::Storage, &s.name)).map(|s| s.name.clone()).collect();
                     match ctx.menu(out, "The defined Storage resources are:", &names, "Select Storage resource").await {
                         Ok(i) => names[i].clone(),
                         Err(_) => {
@@ -200,7 +201,7 @@ pub async fn setdebug(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
                     }
                 }
             };
-            storage(ctx.cfg.clone(), out, &name, f, &mut results).await;
+            storage(ctx.cfg.clone(), &*ctx.session, out, &name, f, &mut results).await;
         }
     }
     out.set("setdebug", Value::Array(results));

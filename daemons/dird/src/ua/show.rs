@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::output::Output;
 use crate::state::ResKind;
-use super::Ctx;
+use super::{AclKind, Ctx};
 
 /// `show` keywords in Bareos's matching order, with their resource type and the
 /// singular name used in messages.
@@ -57,6 +57,38 @@ fn has_resources(ctx: &Ctx<'_>, type_: &str) -> bool {
     !ctx.cfg.resources.names(type_).is_empty()
 }
 
+/// Bareos `IsResAllowed`: resources with an ACL kind are checked against it;
+/// all others need the right to `configure`.
+fn res_allowed(ctx: &Ctx<'_>, type_: &str, name: &str) -> bool {
+    let kind = match type_ {
+        "Client" => AclKind::Client,
+        "Job" | "JobDefs" => AclKind::Job,
+        "Storage" => AclKind::Storage,
+        "Catalog" => AclKind::Catalog,
+        "Schedule" => AclKind::Schedule,
+        "FileSet" => AclKind::FileSet,
+        "Pool" => AclKind::Pool,
+        _ => return ctx.session.may("configure"),
+    };
+    ctx.session.allows(kind, name)
+}
+
+/// Print every resource of `type_` this console may see.
+fn show_type(ctx: &Ctx<'_>, out: &mut Output, json: &mut Map<String, Value>, type_: &str, verbose: bool, hide: bool) {
+    let res = &ctx.cfg.resources;
+    if ctx.session.is_root() {
+        out.text(res.to_config_text(Some((type_, None)), verbose, hide));
+        merge(json, res.to_json(type_, None, verbose, hide));
+        return;
+    }
+    for name in res.names(type_) {
+        if res_allowed(ctx, type_, &name) {
+            out.text(res.to_config_text(Some((type_, Some(&name))), verbose, hide));
+            merge(json, res.to_json(type_, Some(&name), verbose, hide));
+        }
+    }
+}
+
 /// `show …`.
 pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let verbose = ctx.args.has("verbose");
@@ -70,8 +102,7 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             if !has_resources(ctx, t) {
                 continue;
             }
-            out.text(res.to_config_text(Some((t, None)), verbose, hide));
-            merge(&mut json, res.to_json(t, None, verbose, hide));
+            show_type(ctx, out, &mut json, t, verbose, hide);
         }
         for (k, v) in json {
             out.set(&k, v);
@@ -99,7 +130,7 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         };
         match &a.value {
             Some(name) => {
-                if res.names(type_).iter().any(|n| n == name) {
+                if res.names(type_).iter().any(|n| n == name) && res_allowed(ctx, type_, name) {
                     out.text(res.to_config_text(Some((type_, Some(name))), verbose, hide));
                     merge(&mut json, res.to_json(type_, Some(name), verbose, hide));
                 } else {
@@ -108,8 +139,7 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             }
             None => {
                 if has_resources(ctx, type_) {
-                    out.text(res.to_config_text(Some((type_, None)), verbose, hide));
-                    merge(&mut json, res.to_json(type_, None, verbose, hide));
+                    show_type(ctx, out, &mut json, type_, verbose, hide);
                 } else {
                     out.info(format!("No {type_} resource defined\n"));
                 }
@@ -125,9 +155,9 @@ pub fn show(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
 fn show_disabled(ctx: &Ctx<'_>, out: &mut Output) {
     let cfg = &ctx.cfg;
     let sections: [(&str, &str, Vec<String>); 3] = [
-        ("Jobs", "jobs", cfg.jobs.iter().filter(|j| !ctx.state.is_enabled(ResKind::Job, &j.name)).map(|j| j.name.clone()).collect()),
-        ("Clients", "clients", cfg.clients.iter().filter(|c| !ctx.state.is_enabled(ResKind::Client, &c.name)).map(|c| c.name.clone()).collect()),
-        ("Schedules", "schedules", cfg.schedules.iter().filter(|s| !ctx.state.is_enabled(ResKind::Schedule, &s.name)).map(|s| s.name.clone()).collect()),
+        ("Jobs", "jobs", cfg.jobs.iter().filter(|j| !ctx.state.is_enabled(ResKind::Job, &j.name) && ctx.session.allows(AclKind::Job, &j.name)).map(|j| j.name.clone()).collect()),
+        ("Clients", "clients", cfg.clients.iter().filter(|c| !ctx.state.is_enabled(ResKind::Client, &c.name) && ctx.session.allows(AclKind::Client, &c.name)).map(|c| c.name.clone()).collect()),
+        ("Schedules", "schedules", cfg.schedules.iter().filter(|s| !ctx.state.is_enabled(ResKind::Schedule, &s.name) && ctx.session.allows(AclKind::Schedule, &s.name)).map(|s| s.name.clone()).collect()),
     ];
     let only: Option<String> = ctx
         .args

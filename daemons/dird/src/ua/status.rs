@@ -7,7 +7,7 @@ use chrono::{Local, NaiveDateTime, TimeZone};
 use serde_json::{Map, Value};
 
 use super::output::{with_commas, Output};
-use super::Ctx;
+use super::{AclKind, Ctx};
 
 /// `%d-%b-%y %H:%M`, the time format of `status` output.
 pub const STATUS_TIME: &str = "%d-%b-%y %H:%M";
@@ -109,6 +109,8 @@ async fn collect(ctx: &mut Ctx<'_>, out: &mut Output) -> Option<Sections> {
     let rows: Vec<JobRow> = match st.catalog.call(move |c| c.list_jobs(&filter)).await {
         Ok(Ok(mut r)) => {
             r.reverse();
+            // Only jobs the console's Job ACL allows (Bareos ua_status.cc).
+            r.retain(|row| ctx.session.allows(AclKind::Job, &row.name));
             r
         }
         Ok(Err(e)) => {
@@ -192,7 +194,8 @@ async fn scheduled_section(ctx: &mut Ctx<'_>) -> (String, Vec<Value>) {
         }
     };
     let now = ctx.state.clock.now_local();
-    let list = crate::scheduler::upcoming(ctx.state, now, days);
+    let mut list = crate::scheduler::upcoming(ctx.state, now, days);
+    list.retain(|u| ctx.session.allows(AclKind::Job, &u.job));
     let mut json = Vec::new();
     if list.is_empty() {
         text.push_str("No Scheduled Jobs.\n====\n");
@@ -286,14 +289,14 @@ async fn scheduler_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     let cfg = ctx.cfg.clone();
     let mut filter = PreviewFilter { schedule: ctx.args.value("schedule").map(str::to_string), ..Default::default() };
     if let Some(c) = ctx.args.value("client") {
-        if cfg.client(c).is_none() {
+        if cfg.client(c).is_none() || !ctx.session.allows(AclKind::Client, c) {
             out.error(format!("Client \"{c}\" not found.\n"));
             return false;
         }
         filter.client = Some(c.to_string());
     }
     if let Some(j) = ctx.args.value("job") {
-        if cfg.job(j).is_none() {
+        if cfg.job(j).is_none() || !ctx.session.allows(AclKind::Job, j) {
             out.error(format!("Job \"{j}\" not found.\n"));
             return false;
         }
@@ -309,7 +312,10 @@ async fn scheduler_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
     text.push('\n');
     let mut schedules = Vec::new();
     for sched in cfg.schedules.iter() {
-        if !st.is_enabled(ResKind::Schedule, &sched.name) || filter.schedule.as_ref().is_some_and(|n| *n != sched.name) {
+        if !st.is_enabled(ResKind::Schedule, &sched.name)
+            || filter.schedule.as_ref().is_some_and(|n| *n != sched.name)
+            || !ctx.session.allows(AclKind::Schedule, &sched.name)
+        {
             continue;
         }
         let jobs: Vec<(&str, bool)> = cfg
@@ -318,6 +324,7 @@ async fn scheduler_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             .filter(|j| filter.job.as_ref().is_none_or(|n| *n == j.name))
             .filter(|j| filter.client.as_ref().is_none_or(|c| j.client.as_deref() == Some(c.as_str())))
             .filter(|j| j.schedule.as_deref() == Some(sched.name.as_str()))
+            .filter(|j| ctx.session.allows(AclKind::Job, &j.name))
             .map(|j| (j.name.as_str(), job_on(j)))
             .collect();
         if jobs.is_empty() {
@@ -467,7 +474,8 @@ async fn client_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String>
     let name = match name.filter(|n| !n.is_empty()) {
         Some(n) => n,
         None => {
-            let names: Vec<String> = cfg.clients.iter().map(|c| c.name.clone()).collect();
+            let names: Vec<String> =
+                cfg.clients.iter().filter(|c| ctx.session.allows(AclKind::Client, &c.name)).map(|c| c.name.clone()).collect();
             match ctx.menu(out, "The defined Client resources are:", &names, "Select Client (File daemon) resource").await {
                 Ok(i) => names[i].clone(),
                 Err(_) => {
@@ -477,7 +485,8 @@ async fn client_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String>
             }
         }
     };
-    let Some(client) = cfg.client(&name) else {
+    // A client the console may not use is "not found" (Bareos GetClientResWithName).
+    let Some(client) = cfg.client(&name).filter(|c| ctx.session.allows(AclKind::Client, &c.name)) else {
         out.error(format!("Client \"{name}\" not found.\n"));
         return false;
     };
@@ -505,7 +514,8 @@ async fn storage_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String
     let name = match name.filter(|n| !n.is_empty()) {
         Some(n) => n,
         None => {
-            let names: Vec<String> = cfg.storages.iter().map(|s| s.name.clone()).collect();
+            let names: Vec<String> =
+                cfg.storages.iter().filter(|s| ctx.session.allows(AclKind::Storage, &s.name)).map(|s| s.name.clone()).collect();
             match ctx.menu(out, "The defined Storage resources are:", &names, "Select Storage resource").await {
                 Ok(i) => names[i].clone(),
                 Err(_) => {
@@ -515,7 +525,7 @@ async fn storage_status(ctx: &mut Ctx<'_>, out: &mut Output, name: Option<String
             }
         }
     };
-    let Some(storage) = cfg.storage(&name) else {
+    let Some(storage) = cfg.storage(&name).filter(|s| ctx.session.allows(AclKind::Storage, &s.name)) else {
         out.error(format!("Storage \"{name}\" not found.\n"));
         return false;
     };
@@ -590,7 +600,7 @@ pub async fn dot_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         "current" => {
             // Bareos `OKdotstatus` and one `DotStatusJob` line per queued or running job.
             out.text("1000 OK .status\n");
-            for j in ctx.state.jobs.active() {
+            for j in ctx.state.jobs.active().into_iter().filter(|j| ctx.session.allows(AclKind::Job, &j.spec().name)) {
                 out.text(format!("JobId={} JobStatus={} JobErrors=0\n", j.jobid, j.status().code()));
             }
         }
@@ -602,8 +612,9 @@ pub async fn dot_status(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
                 limit: Some(1),
                 ..JobFilter::default()
             };
+            let filter = JobFilter { limit: None, ..filter };
             if let Ok(Ok(rows)) = ctx.state.catalog.call(move |c| c.list_jobs(&filter)).await {
-                if let Some(r) = rows.first() {
+                if let Some(r) = rows.iter().find(|r| ctx.session.allows(AclKind::Job, &r.name)) {
                     out.text(format!("JobId={} JobStatus={} JobErrors={}\n", r.jobid, r.jobstatus, r.joberrors));
                 }
             }

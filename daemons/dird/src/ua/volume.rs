@@ -3,24 +3,26 @@
 use serde_json::{Map, Value};
 
 use super::output::Output;
-use super::{Ctx, NoAnswer};
+use super::{AclKind, Ctx, NoAnswer};
 use crate::jobs::links;
 
 async fn pick_storage(ctx: &mut Ctx<'_>, out: &mut Output) -> Result<Option<cairn_config::StorageRes>, NoAnswer> {
     let cfg = ctx.cfg.clone();
+    let visible: Vec<&cairn_config::StorageRes> =
+        cfg.storages.iter().filter(|s| ctx.session.allows(AclKind::Storage, &s.name)).collect();
     let name = match ctx.args.value("storage") {
         Some(s) => s.to_string(),
-        None if cfg.storages.len() == 1 => {
-            out.text(format!("Automatically selected Storage: {}\n", cfg.storages[0].name));
-            cfg.storages[0].name.clone()
+        None if visible.len() == 1 => {
+            out.text(format!("Automatically selected Storage: {}\n", visible[0].name));
+            visible[0].name.clone()
         }
         None => {
-            let names: Vec<String> = cfg.storages.iter().map(|s| s.name.clone()).collect();
+            let names: Vec<String> = visible.iter().map(|s| s.name.clone()).collect();
             let i = ctx.menu(out, "The defined Storage resources are:", &names, "Select Storage resource").await?;
             names[i].clone()
         }
     };
-    match cfg.storage(&name) {
+    match cfg.storage(&name).filter(|s| ctx.session.allows(AclKind::Storage, &s.name)) {
         Some(s) => Ok(Some(s.clone())),
         None => {
             out.error(format!("Storage \"{name}\" not found.\n"));
@@ -45,12 +47,13 @@ pub async fn label(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         let pool = match ctx.args.value("pool") {
             Some(p) => p.to_string(),
             None => {
-                let names: Vec<String> = cfg.pools.iter().map(|p| p.name.clone()).collect();
+                let names: Vec<String> =
+                    cfg.pools.iter().filter(|p| ctx.session.allows(AclKind::Pool, &p.name)).map(|p| p.name.clone()).collect();
                 let i = ctx.menu(out, "The defined Pool resources are:", &names, "Select Pool resource").await?;
                 names[i].clone()
             }
         };
-        if cfg.pool(&pool).is_none() {
+        if cfg.pool(&pool).is_none() || !ctx.session.allows(AclKind::Pool, &pool) {
             out.error(format!("Pool \"{pool}\" not found.\n"));
             return Ok(false);
         }
@@ -176,6 +179,27 @@ pub async fn update(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
         out.error("update: please give volume=<name> (and the parameters to change) or jobid=<id> jobtype=<t>.\n");
         return false;
     };
+    // Bareos SelectPoolAndMediaDbr: the volume's pool must be in the Pool ACL.
+    if !ctx.session.is_root() {
+        let v = vol.clone();
+        let pool = ctx
+            .state
+            .catalog
+            .call(move |c| -> Result<Option<String>, cairn_catalog::CatalogError> {
+                let Some(m) = c.get_media(&v)? else { return Ok(None) };
+                Ok(c.list_pools()?.into_iter().find(|p| p.poolid == m.poolid).map(|p| p.name))
+            })
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .flatten();
+        if let Some(p) = pool
+            && !ctx.session.allows(AclKind::Pool, &p)
+        {
+            out.error(format!("No access to Pool \"{p}\"\n"));
+            return false;
+        }
+    }
     let mut ch = cairn_catalog::VolumeChanges::default();
     let mut said = Vec::new();
     let dur = |v: &str| cairn_config::value::parse_duration(v);
@@ -287,7 +311,11 @@ pub async fn update(ctx: &mut Ctx<'_>, out: &mut Output) -> bool {
             },
             "pool" => {
                 let p = v.to_string();
-                let id = ctx.state.catalog.call(move |c| c.pool_id(&p)).await.ok().and_then(|r| r.ok()).flatten();
+                let id = if ctx.session.allows(AclKind::Pool, &p) {
+                    ctx.state.catalog.call(move |c| c.pool_id(&p)).await.ok().and_then(|r| r.ok()).flatten()
+                } else {
+                    None
+                };
                 match id {
                     Some(id) => {
                         ch.pool_id = Some(id);
