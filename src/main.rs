@@ -112,6 +112,10 @@ struct TuiCli {
     console: ConsoleCli,
     #[command(flatten)]
     look: LookArgs,
+    /// Record the session as an asciicast v2 file (output, keys pressed, resizes;
+    /// `asciinema play FILE` plays it back).
+    #[arg(long = "record", value_name = "FILE.cast")]
+    record: Option<PathBuf>,
 }
 
 /// Appearance of the TUI.
@@ -288,7 +292,7 @@ fn run_console(c: ConsoleCli) -> ExitCode {
 }
 
 fn run_tui(c: TuiCli) -> ExitCode {
-    let TuiCli { console: c, look } = c;
+    let TuiCli { console: c, look, record } = c;
     if c.list_directors || c.test {
         // Same answers as the console gives.
         return run_console(c);
@@ -311,7 +315,7 @@ fn run_tui(c: TuiCli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(tui::run(target, tui::Look { theme: look.theme, keymap: look.keymap }))
+    rt.block_on(tui::run_recorded(target, tui::Look { theme: look.theme, keymap: look.keymap }, record))
 }
 
 fn main() -> ExitCode {

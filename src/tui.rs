@@ -52,6 +52,11 @@ pub struct Look {
 
 /// Run the TUI on an existing runtime; the exit code.
 pub async fn run(target: Target, look: Look) -> ExitCode {
+    run_recorded(target, look, None).await
+}
+
+/// [`run`], recording the session as an asciicast v2 file (`--record`).
+pub async fn run_recorded(target: Target, look: Look, record: Option<PathBuf>) -> ExitCode {
     let opts = cairn_tui::TuiOptions {
         connect: target.connect,
         director: target.director,
@@ -59,7 +64,7 @@ pub async fn run(target: Target, look: Look) -> ExitCode {
         keymap: look.keymap,
         config_dir: cairn_tui::default_config_dir(),
     };
-    match cairn_tui::run(opts).await {
+    match cairn_tui::run_recorded(opts, record.as_deref()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cairn tui: {e}");

@@ -18,4 +18,5 @@ mod runscripts;
 mod scheduler;
 mod support;
 mod tls;
+mod tmux;
 mod transcripts;

@@ -20,6 +20,7 @@ use ratatui::layout::{Position, Rect};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::action::{Action, Effect};
+use crate::cast::{Cast, CastTee};
 use crate::effect::{DirectorConnector, Runner};
 use crate::error::TuiError;
 use crate::keymap::Keymap;
@@ -132,12 +133,14 @@ fn install_panic_hook() {
     }));
 }
 
-fn setup_terminal() -> Result<(Terminal<CrosstermBackend<Stdout>>, TerminalGuard), TuiError> {
+type Term = Terminal<CrosstermBackend<CastTee<Stdout>>>;
+
+fn setup_terminal(cast: Option<Cast>) -> Result<(Term, TerminalGuard), TuiError> {
     install_panic_hook();
     enable_raw_mode()?;
     let guard = TerminalGuard;
     execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
-    let terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let terminal = Terminal::new(CrosstermBackend::new(CastTee::new(std::io::stdout(), cast)))?;
     Ok((terminal, guard))
 }
 
@@ -168,6 +171,13 @@ fn spawn_input(tx: UnboundedSender<Action>, stop: Arc<AtomicBool>) {
 
 /// Run the TUI until the user quits. Needs a tokio runtime and a terminal.
 pub async fn run(opts: TuiOptions) -> Result<(), TuiError> {
+    run_recorded(opts, None).await
+}
+
+/// [`run`], recording the session as an asciicast v2 file at `record`
+/// (`cairn tui --record FILE.cast`; see [`crate::cast`]): what is written to
+/// the terminal, the keys pressed, resizes.
+pub async fn run_recorded(opts: TuiOptions, record: Option<&std::path::Path>) -> Result<(), TuiError> {
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
@@ -177,9 +187,25 @@ pub async fn run(opts: TuiOptions) -> Result<(), TuiError> {
     let address = format!("{}:{}", opts.connect.address, opts.connect.port);
     let mut app = App::new(State::new(&opts.director, &address, keymap, now()), styles);
 
-    let (mut terminal, guard) = setup_terminal()?;
+    let cast = match record {
+        Some(path) => {
+            let (w, h) = ratatui::crossterm::terminal::size()?;
+            Some(Cast::create(path, w, h)?)
+        }
+        None => None,
+    };
+    let (mut terminal, guard) = setup_terminal(cast.clone())?;
     let size = terminal.size()?;
     app.state.size = (size.width, size.height);
+    if cast.is_some() {
+        // The cast starts on a clear screen.
+        terminal.clear()?;
+    }
+    let record_input = |a: &Action| match (&cast, a) {
+        (Some(c), Action::Key(k)) if k.kind != event::KeyEventKind::Release => c.key(k),
+        (Some(c), Action::Resize(w, h)) => c.resize(*w, *h),
+        _ => {}
+    };
 
     let (tx, mut rx) = unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -207,11 +233,13 @@ pub async fn run(opts: TuiOptions) -> Result<(), TuiError> {
                 app.state.dirty = false;
             }
             let Some(a) = rx.recv().await else { break };
+            record_input(&a);
             for e in app.dispatch(a) {
                 runner.run(e);
             }
             // Drain whatever else is queued, then draw once.
             while let Ok(a) = rx.try_recv() {
+                record_input(&a);
                 for e in app.dispatch(a) {
                     runner.run(e);
                 }

@@ -59,6 +59,7 @@
 pub mod action;
 pub mod app;
 pub mod browser;
+pub mod cast;
 pub mod effect;
 pub mod error;
 pub mod events;
@@ -74,5 +75,5 @@ pub mod update_events;
 pub mod update_trace;
 pub mod view;
 
-pub use app::{App, TuiOptions, default_config_dir, run};
+pub use app::{App, TuiOptions, default_config_dir, run, run_recorded};
 pub use error::TuiError;

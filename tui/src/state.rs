@@ -503,9 +503,50 @@ pub struct LogRow {
 }
 
 /// The job log as display rows `width` characters wide (after the time column).
-pub fn log_rows(entries: &[LogEntry], width: usize) -> Vec<LogRow> {
+/// The display rows of a log at a width. Wrapping is the costly part of a
+/// frame with a long log, so the rows are kept between calls: when the log only
+/// grew (same width, same earlier entries) just the new entries are wrapped.
+pub fn log_rows(entries: &[LogEntry], width: usize) -> std::sync::Arc<Vec<LogRow>> {
+    use std::hash::{Hash, Hasher};
+    use std::sync::{Arc, Mutex};
+    #[derive(Default)]
+    struct Cache {
+        width: usize,
+        len: usize,
+        fingerprint: u64,
+        rows: Arc<Vec<LogRow>>,
+    }
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+    let fingerprint = |es: &[LogEntry]| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for e in es {
+            e.time.hash(&mut h);
+            e.text.hash(&mut h);
+        }
+        h.finish()
+    };
+    let Ok(mut guard) = CACHE.lock() else { return Arc::new(wrap_entries(entries, 0, width)) };
+    if let Some(c) = guard.as_mut() {
+        if c.width == width && c.len <= entries.len() && c.fingerprint == fingerprint(&entries[..c.len]) {
+            if c.len < entries.len() {
+                let more = wrap_entries(&entries[c.len..], c.len, width);
+                Arc::make_mut(&mut c.rows).extend(more);
+                c.len = entries.len();
+                c.fingerprint = fingerprint(entries);
+            }
+            return c.rows.clone();
+        }
+    }
+    let rows = Arc::new(wrap_entries(entries, 0, width));
+    *guard = Some(Cache { width, len: entries.len(), fingerprint: fingerprint(entries), rows: rows.clone() });
+    rows
+}
+
+/// Wrap `entries` (numbered from `first_index`) into display rows.
+fn wrap_entries(entries: &[LogEntry], first_index: usize, width: usize) -> Vec<LogRow> {
     let mut rows = Vec::new();
     for (i, e) in entries.iter().enumerate() {
+        let i = i + first_index;
         let time = e.time.rsplit_once(' ').map(|(_, t)| t).unwrap_or(&e.time).to_string();
         let mut first = true;
         let body = e.text.trim_end_matches(['\n', '\r']);

@@ -3,6 +3,7 @@
 //! per theme, and robustness checks. Snapshots are committed under
 //! `snapshots/`; insta compares against them (in CI it never writes).
 
+mod casts;
 mod restore;
 mod screens;
 mod support;

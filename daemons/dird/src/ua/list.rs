@@ -469,7 +469,17 @@ fn fetch_rows(c: &mut Catalog, what: What, long: bool, acl: &Session) -> Result<
         }
         What::Copies { jobids } => {
             let all = jobids.is_empty();
-            let rows = c.list_copies(&jobids)?;
+            let mut rows = c.list_copies(&jobids)?;
+            // Only copies of jobs (and of copy jobs) this console may see.
+            if !acl.is_root() {
+                let mut keep = Vec::with_capacity(rows.len());
+                for r in rows {
+                    if job_known(c, r.jobid, acl)? && job_known(c, r.copyjobid, acl)? {
+                        keep.push(r);
+                    }
+                }
+                rows = keep;
+            }
             Listing::Copies { rows: rows.iter().map(|r| r.list_fields()).collect(), all }
         }
     })
