@@ -108,7 +108,7 @@ pub async fn check_start_limits(state: &Arc<DirState>, ctl: &Arc<JobControl>, st
 }
 
 /// Statuses in which a started job counts as waiting (`Max Wait Time`).
-fn is_waiting(s: JobStatus) -> bool {
+pub(crate) fn is_waiting(s: JobStatus) -> bool {
     matches!(
         s,
         JobStatus::WaitFd

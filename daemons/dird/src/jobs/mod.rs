@@ -165,19 +165,7 @@ impl JobControl {
     }
     /// Bareos `JobWaiting`: a started job blocked on a resource or a daemon.
     pub fn is_waiting(&self) -> bool {
-        self.has_started()
-            && matches!(
-                self.status(),
-                JobStatus::WaitFd
-                    | JobStatus::WaitSd
-                    | JobStatus::WaitMedia
-                    | JobStatus::WaitMount
-                    | JobStatus::WaitStoreRes
-                    | JobStatus::WaitJobRes
-                    | JobStatus::WaitClientRes
-                    | JobStatus::WaitMaxJobs
-                    | JobStatus::WaitPriority
-            )
+        self.has_started() && control::is_waiting(self.status())
     }
     /// True while the job has not started yet (Bareos: the statuses `CancelJob`
     /// treats as "queued").
