@@ -108,6 +108,10 @@ pub enum Query {
     Cancel(u32),
     /// `rerun jobid=N yes`
     Rerun(u32),
+    /// `llist volumes all`
+    ListVolumes,
+    /// Console Tab completion data: `.help` or a dot list (`.jobs`, `.pools`, …).
+    Complete(String),
     /// `.clients`
     Clients,
     /// `.storages`
@@ -135,6 +139,8 @@ impl Query {
             },
             Query::Cancel(id) => format!("cancel jobid={id} yes"),
             Query::Rerun(id) => format!("rerun jobid={id} yes"),
+            Query::ListVolumes => "llist volumes all".into(),
+            Query::Complete(cmd) => cmd.clone(),
             Query::Clients => ".clients".into(),
             Query::Storages => ".storages".into(),
             Query::SetDebug { daemon, settings } => format!(

@@ -38,6 +38,32 @@ pub fn rate(bytes_per_sec: f64) -> String {
     format!("{}/s", bytes(bytes_per_sec.round() as u64))
 }
 
+/// Time left as `mm:ss` (minutes grow past 59), `—` when unknown.
+pub fn eta(secs: Option<u64>) -> String {
+    match secs {
+        Some(s) => format!("{:02}:{:02}", s / 60, s % 60),
+        None => "—".to_string(),
+    }
+}
+
+/// A text progress bar `width` cells wide followed by the percentage, e.g.
+/// `█████▌    59%`; blank when the ratio is unknown.
+pub fn progress(ratio: Option<f64>, width: usize) -> String {
+    let Some(r) = ratio.filter(|r| r.is_finite()) else {
+        return "—".to_string();
+    };
+    let r = r.clamp(0.0, 1.0);
+    let eighths = (r * width as f64 * 8.0).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    const PART: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    if eighths / 8 < width {
+        bar.push_str(PART[eighths % 8]);
+    }
+    let used = bar.chars().count();
+    bar.push_str(&" ".repeat(width.saturating_sub(used)));
+    format!("{bar}{:>4}", format!("{}%", (r * 100.0).floor() as u32))
+}
+
 /// An elapsed time: `42s`, `3m07s`, `2h05m`, `3d04h`.
 pub fn elapsed(d: TimeDelta) -> String {
     let s = d.num_seconds().max(0);

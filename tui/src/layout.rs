@@ -44,6 +44,13 @@ pub struct DashboardLayout {
     pub terminated: Rect,
     pub scheduled: Rect,
     pub clients: Rect,
+    /// Pool usage gauges, on wide terminals.
+    pub pools: Option<Rect>,
+}
+
+/// The dashboard has a pool-usage panel on terminals this wide.
+pub fn shows_pools(width: u16) -> bool {
+    width >= 100
 }
 
 pub fn dashboard(body: Rect, running: usize, scheduled: usize) -> DashboardLayout {
@@ -57,9 +64,15 @@ pub fn dashboard(body: Rect, running: usize, scheduled: usize) -> DashboardLayou
         Constraint::Length(bottom_h),
     ])
     .areas(body);
+    if shows_pools(body.width) {
+        let [scheduled, clients, pools] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(25), Constraint::Percentage(30)])
+                .areas(bottom);
+        return DashboardLayout { header, running, terminated, scheduled, clients, pools: Some(pools) };
+    }
     let [scheduled, clients] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
-    DashboardLayout { header, running, terminated, scheduled, clients }
+    DashboardLayout { header, running, terminated, scheduled, clients, pools: None }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

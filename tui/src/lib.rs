@@ -60,6 +60,7 @@ pub mod action;
 pub mod app;
 pub mod browser;
 pub mod cast;
+pub mod complete;
 pub mod effect;
 pub mod error;
 pub mod events;

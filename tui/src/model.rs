@@ -29,6 +29,73 @@ fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
+/// Volume usage of one pool, summed from `llist volumes all`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoolUsage {
+    pub pool: String,
+    pub volumes: usize,
+    pub full: usize,
+    pub append: usize,
+    pub used: usize,
+    /// Bytes written to the pool's volumes.
+    pub bytes: u64,
+    /// The sum of the volumes' MaxVolBytes, when every volume has one.
+    pub capacity: Option<u64>,
+}
+
+impl PoolUsage {
+    /// Bytes used / capacity, when the capacity is known.
+    pub fn ratio(&self) -> Option<f64> {
+        self.capacity.filter(|&c| c > 0).map(|c| (self.bytes as f64 / c as f64).clamp(0.0, 1.0))
+    }
+
+    /// `llist volumes all` (a flat `volumes` array with a `pool` field per
+    /// volume) or `list volumes` (an object of arrays keyed by pool), grouped
+    /// by pool in first-seen order.
+    pub fn list_from_json(v: &Value) -> Vec<PoolUsage> {
+        let mut rows: Vec<(String, &Value)> = Vec::new();
+        match v.get("volumes") {
+            Some(Value::Array(a)) => rows.extend(a.iter().map(|r| (text(r, "pool"), r))),
+            Some(Value::Object(m)) => {
+                for (pool, vols) in m {
+                    if let Some(a) = vols.as_array() {
+                        rows.extend(a.iter().map(|r| {
+                            let p = text(r, "pool");
+                            (if p.is_empty() { pool.clone() } else { p }, r)
+                        }));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut out: Vec<PoolUsage> = Vec::new();
+        for (pool, r) in rows {
+            let i = match out.iter().position(|p| p.pool == pool) {
+                Some(i) => i,
+                None => {
+                    out.push(PoolUsage { pool: pool.clone(), capacity: Some(0), ..PoolUsage::default() });
+                    out.len() - 1
+                }
+            };
+            let p = &mut out[i];
+            p.volumes += 1;
+            match text(r, "volstatus").as_str() {
+                "Full" => p.full += 1,
+                "Append" => p.append += 1,
+                "Used" => p.used += 1,
+                _ => {}
+            }
+            p.bytes = p.bytes.saturating_add(number(r, "volbytes"));
+            let max = number(r, "maxvolbytes");
+            p.capacity = match (p.capacity, max) {
+                (Some(c), m) if m > 0 => Some(c.saturating_add(m)),
+                _ => None,
+            };
+        }
+        out
+    }
+}
+
 /// `status director`: the header.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Header {

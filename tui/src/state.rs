@@ -164,6 +164,8 @@ pub struct DashboardState {
     pub running: ListCursor,
     pub terminated: ListCursor,
     pub samples: HashMap<u32, Sample>,
+    /// Per-pool volume usage, once `llist volumes all` answered.
+    pub pools: Option<Vec<crate::model::PoolUsage>>,
 }
 
 impl DashboardState {
@@ -179,6 +181,52 @@ impl DashboardState {
             }
         }
     }
+}
+
+/// A running job measured against the same job's last good run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Estimate {
+    /// Bytes so far / the last run's bytes, capped at 0.99 while running.
+    pub ratio: Option<f64>,
+    /// Seconds left at the current rate.
+    pub eta_secs: Option<u64>,
+}
+
+/// The latest terminated-OK (`T`) run of `name` at `level` other than
+/// `jobid` that moved data, from the `list jobs` rows. `level` may be the
+/// word (`Full`, `Incr`, `Differential`) or the code (`F`).
+pub fn last_good_run<'a>(all: &'a [JobRow], name: &str, level: &str, jobid: u32) -> Option<&'a JobRow> {
+    let want = level_code(level)?;
+    all.iter()
+        .filter(|r| r.jobid != jobid && r.status == "T" && r.bytes > 0 && r.name == name)
+        .filter(|r| level_code(&r.level) == Some(want))
+        .max_by_key(|r| r.jobid)
+}
+
+/// `Full`/`F` → `F`, `Incr`/`Incremental`/`I` → `I`, `Diff…`/`D` → `D`.
+fn level_code(level: &str) -> Option<char> {
+    let l = level.trim();
+    match l.to_ascii_lowercase().as_str() {
+        "f" | "full" => Some('F'),
+        "i" | "incr" | "incremental" => Some('I'),
+        "d" | "diff" | "differential" => Some('D'),
+        "" => None,
+        _ => l.chars().next(),
+    }
+}
+
+/// Progress and time left of a job that has moved `bytes` at `rate` bytes/s
+/// when its last good run moved `last_bytes`.
+pub fn estimate(bytes: u64, last_bytes: Option<u64>, rate: Option<f64>) -> Estimate {
+    let Some(total) = last_bytes.filter(|&t| t > 0) else {
+        return Estimate::default();
+    };
+    let ratio = (bytes as f64 / total as f64).min(0.99);
+    let eta_secs = match rate {
+        Some(r) if r.is_finite() && r > 0.0 && bytes < total => Some(((total - bytes) as f64 / r).ceil() as u64),
+        _ => None,
+    };
+    Estimate { ratio: Some(ratio), eta_secs }
 }
 
 /// The parsed job filter: `client=… job=… status=… level=… words`.
@@ -353,6 +401,10 @@ pub struct ConsoleState {
     pub prompt: Prompt,
     /// Rows scrolled back from the end.
     pub scroll: usize,
+    /// Tab completion data (fetched on the first Tab).
+    pub completion: crate::complete::CompletionData,
+    /// The candidates repeated Tab cycles through.
+    pub tab: Option<crate::complete::TabCycle>,
 }
 
 /// The most lines the console pane keeps.
@@ -386,6 +438,8 @@ pub enum Poll {
     Scheduler,
     /// `.clients` and `.storages` for the trace screen.
     Daemons,
+    /// `llist volumes all` for the dashboard's pool gauges.
+    Volumes,
 }
 
 /// The whole TUI state.

@@ -177,6 +177,10 @@ fn poll_due(state: &mut State, fx: &mut Vec<Effect>) {
     }
     match state.screen {
         Screen::Jobs if due(state, Poll::Jobs, 5) => poll(state, Poll::Jobs, Query::ListJobs, fx),
+        // The pool gauges only show on wide terminals; poll them only then.
+        Screen::Dashboard if crate::layout::shows_pools(state.size.0) && due(state, Poll::Volumes, 10) => {
+            poll(state, Poll::Volumes, Query::ListVolumes, fx)
+        }
         Screen::JobLog => {
             // A running job's log is polled unless its lines come as events.
             if let Some(id) = state.log.jobid
@@ -320,6 +324,11 @@ fn on_console_key(state: &mut State, k: KeyEvent, quit_key: bool, fx: &mut Vec<E
         }
         return;
     }
+    if k.code == KeyCode::Tab && k.modifiers.is_empty() {
+        console_tab(state, fx);
+        return;
+    }
+    state.console.tab = None;
     match k.code {
         KeyCode::Up => history_step(state, -1),
         KeyCode::Down => history_step(state, 1),
@@ -799,6 +808,54 @@ fn history_step(state: &mut State, dir: isize) {
     };
 }
 
+/// Tab in the console: fetch the completion data on first use, then complete
+/// the word at the cursor; Tab again cycles through the candidates.
+fn console_tab(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.console.prompt != Prompt::Main || state.console.busy {
+        state.dirty = false;
+        return;
+    }
+    if let Some(t) = state.console.tab.as_mut()
+        && t.lines.get(t.index).is_some_and(|(l, _)| *l == state.console.input.text)
+        && t.lines.len() > 1
+    {
+        t.index = (t.index + 1) % t.lines.len();
+        if let Some((l, c)) = t.lines.get(t.index) {
+            state.console.input = LineInput { text: l.clone(), cursor: *c };
+        }
+        return;
+    }
+    state.console.tab = None;
+    let data = &state.console.completion;
+    if data.commands.is_none() {
+        // Asked again after a failure (nothing in flight any more).
+        if !state.pending.contains(&Query::Complete(".help".into())) {
+            request(state, Query::Complete(".help".into()), fx);
+            for src in crate::complete::LIST_SOURCES {
+                request(state, Query::Complete((*src).to_string()), fx);
+            }
+        }
+        say(state, "Loading completions…", false);
+        return;
+    }
+    let lines = crate::complete::complete(data, &state.console.input.text, state.console.input.cursor);
+    match lines.len() {
+        0 => state.dirty = false,
+        n => {
+            if let Some((l, c)) = lines.first() {
+                state.console.input = LineInput { text: l.clone(), cursor: *c };
+            }
+            if n > 1 {
+                let words: Vec<String> = crate::complete::candidate_words(&lines);
+                let more = if n > 8 { " …" } else { "" };
+                let shown = words.iter().take(8).cloned().collect::<Vec<_>>().join("  ");
+                say(state, format!("{n} candidates: {shown}{more}"), false);
+                state.console.tab = Some(crate::complete::TabCycle { lines, index: 0 });
+            }
+        }
+    }
+}
+
 fn prompt_text(p: Prompt) -> &'static str {
     match p {
         Prompt::Main => "*",
@@ -994,6 +1051,16 @@ fn on_json(state: &mut State, query: Query, result: Result<Value, QueryError>, f
     };
     match query {
         Query::StatusDirector => on_status(state, &v, fx),
+        Query::Complete(cmd) => {
+            state.console.completion.absorb(&cmd, &v);
+        }
+        Query::ListVolumes => {
+            let pools = crate::model::PoolUsage::list_from_json(&v);
+            if state.dashboard.pools.as_ref() != Some(&pools) {
+                state.dashboard.pools = Some(pools);
+                state.dirty = true;
+            }
+        }
         Query::ListJobs => {
             let rows = JobRow::list_from_json(&v);
             if state.jobs.all.as_ref() == Some(&rows) {

@@ -23,6 +23,10 @@ fn fixture(name: &str) -> Value {
         "status-scheduler-7" => include_str!("../tests/fixtures/status-scheduler-7.json"),
         "dot-jobs" => include_str!("../tests/fixtures/dot-jobs.json"),
         "defaults-backup-usr" => include_str!("../tests/fixtures/defaults-backup-usr.json"),
+        "llist-volumes-all" => include_str!("../tests/fixtures/llist-volumes-all.json"),
+        "dot-help" => include_str!("../tests/fixtures/dot-help.json"),
+        "dot-pools" => include_str!("../tests/fixtures/dot-pools.json"),
+        "dot-levels" => include_str!("../tests/fixtures/dot-levels.json"),
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).expect("fixture JSON")
@@ -626,4 +630,206 @@ fn paste_goes_into_the_line_being_edited() {
     ch(&mut s, '5');
     update(&mut s, Action::Paste("list jobs\nsecond line".into()));
     assert_eq!(s.console.input.text, "list jobs");
+}
+
+#[test]
+fn running_job_eta_comes_from_the_last_good_run_of_the_same_job_and_level() {
+    let mut s = connected();
+    reply(&mut s, Query::StatusDirector, "status-director-running");
+    reply(&mut s, Query::ListJobs, "list-jobs-running");
+    let all = s.jobs.all.clone().expect("jobs");
+    let running = s.dashboard.status.as_ref().map(|st| st.running.clone()).expect("status");
+    let j8 = running.iter().find(|j| j.jobid == 8).expect("job 8");
+    // JobId 7 is backup-usr Full, terminated OK; JobId 8 itself (R) is skipped.
+    let last = crate::state::last_good_run(&all, j8.job_name(), &j8.level, j8.jobid).expect("last run");
+    assert_eq!(last.jobid, 7);
+    let e = crate::state::estimate(j8.bytes, Some(last.bytes), Some(100_000_000.0));
+    let ratio = e.ratio.expect("ratio");
+    assert!((ratio - 324_403_847.0 / 547_321_780.0).abs() < 1e-9);
+    assert_eq!(e.eta_secs, Some(3)); // 222.9 MB left at 100 MB/s
+    assert_eq!(crate::format::eta(e.eta_secs), "00:03");
+    // backup-web (JobId 9) only has W and C runs at Full: no estimate.
+    let j9 = running.iter().find(|j| j.jobid == 9).expect("job 9");
+    assert!(crate::state::last_good_run(&all, j9.job_name(), &j9.level, j9.jobid).is_none());
+    assert_eq!(crate::format::eta(None), "—");
+}
+
+#[test]
+fn estimate_caps_at_99_percent_and_is_unknown_without_a_rate_or_history() {
+    use crate::state::{Estimate, estimate};
+    assert_eq!(estimate(10, None, Some(5.0)), Estimate::default());
+    assert_eq!(estimate(10, Some(0), Some(5.0)), Estimate::default());
+    let over = estimate(2_000, Some(1_000), Some(5.0));
+    assert_eq!(over.ratio, Some(0.99));
+    assert_eq!(over.eta_secs, None);
+    let no_rate = estimate(500, Some(1_000), None);
+    assert_eq!(no_rate.ratio, Some(0.5));
+    assert_eq!(no_rate.eta_secs, None);
+    assert_eq!(estimate(0, Some(6_000), Some(1.0)).eta_secs, Some(6_000));
+    assert_eq!(crate::format::eta(Some(6_000)), "100:00");
+    assert_eq!(crate::format::progress(Some(0.5), 8), "████     50%");
+    assert_eq!(crate::format::progress(None, 8), "—");
+}
+
+#[test]
+fn last_good_run_matches_level_words_and_codes() {
+    let row = |jobid: u32, level: &str, status: &str, bytes: u64| crate::model::JobRow {
+        jobid,
+        name: "nightly".into(),
+        level: level.into(),
+        status: status.into(),
+        bytes,
+        ..Default::default()
+    };
+    let all = vec![row(1, "I", "T", 10), row(2, "F", "T", 20), row(3, "I", "E", 30), row(4, "I", "T", 0)];
+    assert_eq!(crate::state::last_good_run(&all, "nightly", "Incr", 99).map(|r| r.jobid), Some(1));
+    assert_eq!(crate::state::last_good_run(&all, "nightly", "Full", 99).map(|r| r.jobid), Some(2));
+    assert_eq!(crate::state::last_good_run(&all, "nightly", "Differential", 99).map(|r| r.jobid), None);
+    assert_eq!(crate::state::last_good_run(&all, "other", "Full", 99).map(|r| r.jobid), None);
+}
+
+#[test]
+fn pool_gauges_are_polled_every_ten_seconds_on_a_wide_dashboard_only() {
+    let mut s = connected();
+    let fx = update(&mut s, Action::Tick(t0() + TimeDelta::seconds(1)));
+    assert!(!fx.contains(&json(Query::ListVolumes)), "no pool panel at 80x24: {fx:?}");
+    update(&mut s, Action::Resize(120, 40));
+    let fx = update(&mut s, Action::Tick(t0() + TimeDelta::seconds(2)));
+    assert!(fx.contains(&json(Query::ListVolumes)), "{fx:?}");
+    let fx = update(&mut s, Action::Tick(t0() + TimeDelta::seconds(7)));
+    assert!(!fx.contains(&json(Query::ListVolumes)), "{fx:?}");
+    reply(&mut s, Query::ListVolumes, "llist-volumes-all");
+    let fx = update(&mut s, Action::Tick(t0() + TimeDelta::seconds(12)));
+    assert!(fx.contains(&json(Query::ListVolumes)), "{fx:?}");
+    assert_eq!(Query::ListVolumes.command(), "llist volumes all");
+}
+
+#[test]
+fn volumes_are_summed_per_pool() {
+    let mut s = connected();
+    reply(&mut s, Query::ListVolumes, "llist-volumes-all");
+    let pools = s.dashboard.pools.clone().expect("pools");
+    assert_eq!(pools.len(), 2);
+    let full = &pools[0];
+    assert_eq!((full.pool.as_str(), full.volumes, full.full, full.append, full.used), ("Full", 2, 1, 1, 0));
+    assert_eq!(full.bytes, 547_350_000 + 324_403_847);
+    assert_eq!(full.capacity, Some(2 * 549_755_813));
+    assert!(full.ratio().is_some_and(|r| r > 0.79 && r < 0.80));
+    let inc = &pools[1];
+    assert_eq!((inc.pool.as_str(), inc.volumes, inc.used), ("Incremental", 1, 1));
+    assert_eq!(inc.capacity, None, "a volume without MaxVolBytes leaves the capacity unknown");
+    assert_eq!(inc.ratio(), None);
+    // The grouped `list volumes` shape (pools as keys) parses too; junk is empty.
+    let grouped: Value = serde_json::json!({"volumes": {"file": [{"volbytes": "5", "volstatus": "Append"}]}});
+    let g = crate::model::PoolUsage::list_from_json(&grouped);
+    assert_eq!((g[0].pool.as_str(), g[0].bytes, g[0].append, g[0].capacity), ("file", 5, 1, None));
+    assert!(crate::model::PoolUsage::list_from_json(&serde_json::json!({"volumes": 3})).is_empty());
+    // A failed query leaves the last answer alone.
+    update(&mut s, Action::Json { query: Query::ListVolumes, result: Err(QueryError::Failed("boom".into())) });
+    assert_eq!(s.dashboard.pools.as_ref().map(Vec::len), Some(2));
+}
+
+fn console_with_completions() -> State {
+    let mut s = connected();
+    ch(&mut s, '5');
+    let fx = key(&mut s, KeyCode::Tab);
+    let mut want = vec![json(Query::Complete(".help".into()))];
+    want.extend(crate::complete::LIST_SOURCES.iter().map(|c| json(Query::Complete((*c).to_string()))));
+    assert_eq!(fx, want, "the first Tab fetches the completion data over the JSON link");
+    assert!(key(&mut s, KeyCode::Tab).is_empty(), "not asked twice while in flight");
+    reply(&mut s, Query::Complete(".help".into()), "dot-help");
+    reply(&mut s, Query::Complete(".jobs".into()), "dot-jobs");
+    reply(&mut s, Query::Complete(".pools".into()), "dot-pools");
+    reply(&mut s, Query::Complete(".levels".into()), "dot-levels");
+    s
+}
+
+#[test]
+fn console_tab_completes_command_names_and_cycles() {
+    let mut s = console_with_completions();
+    typ(&mut s, "ca");
+    assert!(key(&mut s, KeyCode::Tab).is_empty());
+    assert_eq!(s.console.input.text, "cancel ");
+    assert_eq!(s.console.input.cursor, 7);
+    // Several candidates: Tab cycles through them and wraps.
+    s.console.input = crate::state::LineInput::with_text("l");
+    key(&mut s, KeyCode::Tab);
+    let first = s.console.input.text.clone();
+    key(&mut s, KeyCode::Tab);
+    let second = s.console.input.text.clone();
+    key(&mut s, KeyCode::Tab);
+    let third = s.console.input.text.clone();
+    key(&mut s, KeyCode::Tab);
+    let mut seen = vec![first.clone(), second, third];
+    seen.sort();
+    assert_eq!(seen, vec!["label ", "list ", "llist "]);
+    assert!(s.message.as_ref().is_some_and(|m| m.text.starts_with("3 candidates: ")), "{:?}", s.message);
+    assert_eq!(s.console.input.text, first, "wraps around");
+    // Dot commands only complete when asked for.
+    s.console.input = crate::state::LineInput::with_text(".");
+    key(&mut s, KeyCode::Tab);
+    assert!(s.console.input.text.starts_with('.'), "{}", s.console.input.text);
+    // Typing ends the cycle; no match leaves the line alone.
+    s.console.input = crate::state::LineInput::with_text("zz");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "zz");
+    assert_eq!(s.console.tab, None);
+}
+
+#[test]
+fn console_tab_completes_keywords_and_resource_names() {
+    let mut s = console_with_completions();
+    typ(&mut s, "run jo");
+    key(&mut s, KeyCode::Tab);
+    // `job=` and `jobid=`, in usage order; `key=` takes no space.
+    assert_eq!(s.console.input.text, "run job=");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run jobid=");
+    s.console.input = crate::state::LineInput::with_text("run job=backup-u");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run job=backup-usr ");
+    typ(&mut s, "level=i");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run job=backup-usr level=Incremental ");
+    typ(&mut s, "pool=s");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run job=backup-usr level=Incremental pool=Scratch ");
+    // Keywords already given are not offered again; the cursor may sit mid-line.
+    s.console.input = crate::state::LineInput { text: "run job=x jo yes".into(), cursor: 12 };
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run job=x jobid= yes");
+    assert_eq!(s.console.input.cursor, 16);
+    // Abbreviated commands resolve; unknown keys complete nothing.
+    s.console.input = crate::state::LineInput::with_text("stat dir");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "stat dir=", "usage order: `dir=` before `director`");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "stat director ");
+    s.console.input = crate::state::LineInput::with_text("run bogus=");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.console.input.text, "run bogus=");
+}
+
+#[test]
+fn console_tab_is_inert_at_sub_prompts_and_retries_after_a_failure() {
+    let mut s = connected();
+    ch(&mut s, '5');
+    key(&mut s, KeyCode::Tab);
+    update(
+        &mut s,
+        Action::Json { query: Query::Complete(".help".into()), result: Err(QueryError::Failed("denied".into())) },
+    );
+    let fx = key(&mut s, KeyCode::Tab);
+    assert!(fx.contains(&json(Query::Complete(".help".into()))), "{fx:?}");
+    reply(&mut s, Query::Complete(".help".into()), "dot-help");
+    s.console.prompt = Prompt::Sub;
+    typ(&mut s, "ca");
+    assert!(key(&mut s, KeyCode::Tab).is_empty());
+    assert_eq!(s.console.input.text, "ca");
+    // Parsers take junk without panicking.
+    let mut d = crate::complete::CompletionData::default();
+    d.absorb(".help", &serde_json::json!([1, 2]));
+    d.absorb(".jobs", &serde_json::json!("x"));
+    assert_eq!(d.commands, Some(vec![]));
+    assert!(crate::complete::complete(&d, "run ", 99).is_empty());
 }

@@ -22,7 +22,10 @@ pub fn draw(buf: &mut Buffer, body: Rect, state: &State, st: &Styles) {
             (l.terminated, "Terminated jobs"),
             (l.scheduled, "Next scheduled"),
             (l.clients, "Clients"),
-        ] {
+        ]
+        .into_iter()
+        .chain(l.pools.map(|a| (a, "Pools")))
+        {
             let b = block(title, false, st);
             let inner = b.inner(area);
             b.render(area, buf);
@@ -34,6 +37,57 @@ pub fn draw(buf: &mut Buffer, body: Rect, state: &State, st: &Styles) {
     terminated(buf, l.terminated, state, s, st);
     scheduled(buf, l.scheduled, s, st);
     clients(buf, l.clients, s, st);
+    if let Some(area) = l.pools {
+        pools(buf, area, state, st);
+    }
+}
+
+/// Per-pool volume usage: a gauge of bytes over the volumes' MaxVolBytes
+/// (or the bytes alone when a volume has no limit) and Full/Append/Used counts.
+fn pools(buf: &mut Buffer, area: Rect, state: &State, st: &Styles) {
+    let b = block("Pools", false, st);
+    let Some(pools) = &state.dashboard.pools else {
+        let inner = b.inner(area);
+        b.render(area, buf);
+        placeholder(buf, inner, "waiting for volumes…", st);
+        return;
+    };
+    if pools.is_empty() {
+        let inner = b.inner(area);
+        b.render(area, buf);
+        placeholder(buf, inner, "No volumes.", st);
+        return;
+    }
+    let show_bytes = area.width >= 46;
+    let rows: Vec<Row> = pools
+        .iter()
+        .map(|p| {
+            let gauge = match p.ratio() {
+                Some(r) => {
+                    let style = if r >= 0.9 { st.job_warning } else { st.job_ok };
+                    Span::styled(format::progress(Some(r), 6), style)
+                }
+                None => Span::styled(format!("{:>10}", format::bytes(p.bytes)), st.dim),
+            };
+            let mut cells = vec![
+                Cell::from(p.pool.clone()),
+                Cell::from(gauge),
+                Cell::from(format!("{}/{}/{}", p.full, p.append, p.used)),
+            ];
+            if show_bytes {
+                cells.insert(2, Cell::from(format::bytes(p.bytes)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Fill(1), Constraint::Length(10), Constraint::Length(8)];
+    let mut head = vec!["Pool", "Usage", "F/A/U"];
+    if show_bytes {
+        widths.insert(2, Constraint::Length(9));
+        head.insert(2, "Bytes");
+    }
+    let t = Table::new(rows, widths).header(Row::new(head).style(st.header)).block(b);
+    Widget::render(t, area, buf);
 }
 
 fn header(buf: &mut Buffer, area: Rect, state: &State, st: &Styles) {
@@ -102,16 +156,24 @@ fn running(buf: &mut Buffer, area: Rect, state: &State, s: &DirectorStatus, st: 
             let state_style = st.job(if active { JobState::Running } else { JobState::Waiting });
             let started = start_of(state, j);
             let elapsed = started.map(|t| format::elapsed(state.now - t)).unwrap_or_else(|| "-".to_string());
-            let rate = match state.dashboard.samples.get(&j.jobid).and_then(|x| x.rate) {
-                Some(r) => format::rate(r),
+            let rate_bps = match state.dashboard.samples.get(&j.jobid).and_then(|x| x.rate) {
+                Some(r) => Some(r),
                 None => match started {
                     Some(t) if active => {
                         let secs = (state.now - t).num_seconds();
-                        if secs > 0 { format::rate(j.bytes as f64 / secs as f64) } else { "-".to_string() }
+                        if secs > 0 { Some(j.bytes as f64 / secs as f64) } else { None }
                     }
-                    _ => "-".to_string(),
+                    _ => None,
                 },
             };
+            let rate = rate_bps.map(format::rate).unwrap_or_else(|| "-".to_string());
+            let last = state
+                .jobs
+                .all
+                .as_deref()
+                .and_then(|all| crate::state::last_good_run(all, j.job_name(), &j.level, j.jobid))
+                .map(|r| r.bytes);
+            let est = crate::state::estimate(j.bytes, last, if active { rate_bps } else { None });
             let long = j.status.strip_prefix("is ").unwrap_or(&j.status);
             let status = if wide || active { long.to_string() } else { "waiting".to_string() };
             let mut cells = vec![
@@ -123,9 +185,14 @@ fn running(buf: &mut Buffer, area: Rect, state: &State, s: &DirectorStatus, st: 
                 Cell::from(format::bytes(j.bytes)),
                 Cell::from(rate),
                 Cell::from(elapsed),
+                Cell::from(Span::styled(
+                    format::eta(est.eta_secs),
+                    if est.eta_secs.is_some() { plain() } else { st.dim },
+                )),
             ];
             if wide {
                 cells.insert(3, Cell::from(j.job_type.clone()));
+                cells.push(Cell::from(Span::styled(format::progress(est.ratio, 8), st.job_running)));
             }
             Row::new(cells)
         })
@@ -139,11 +206,14 @@ fn running(buf: &mut Buffer, area: Rect, state: &State, s: &DirectorStatus, st: 
         Constraint::Length(9),
         Constraint::Length(10),
         Constraint::Length(7),
+        Constraint::Length(5),
     ];
-    let mut head = vec!["Id", "Job", "Level", "Status", "Files", "Bytes", "Rate", "Elapsed"];
+    let mut head = vec!["Id", "Job", "Level", "Status", "Files", "Bytes", "Rate", "Elapsed", "ETA"];
     if wide {
         widths.insert(3, Constraint::Length(8));
         head.insert(3, "Type");
+        widths.push(Constraint::Length(12));
+        head.push("Progress");
     }
     let t = Table::new(rows, widths).header(Row::new(head).style(st.header)).block(b).row_highlight_style(st.selected);
     let mut ts = table_state(state.dashboard.running, focused);

@@ -69,6 +69,7 @@ fn answer(q: &Query) -> Option<Value> {
         Query::JobDefaults(job) => format!("defaults-{job}"),
         Query::Clients => "dot-clients".into(),
         Query::Storages => "dot-storages".into(),
+        Query::ListVolumes => "llist-volumes-all".into(),
         Query::Restore(_) => {
             let c = q.command();
             let name = c.strip_prefix('.').unwrap_or(&c).replace(' ', "_");

@@ -15,6 +15,7 @@ const SCREENS: &[(&str, Builder)] = &[
     ("joblog", support::joblog),
     ("joblog-search", support::joblog_search),
     ("console", support::console),
+    ("console-tab", support::console_tab),
     ("help", support::help),
     ("run-dialog", support::run_dialog),
     ("lost-connection", support::lost),

@@ -51,6 +51,7 @@ pub fn base(w: u16, h: u16) -> State {
     );
     reply(&mut s, Query::StatusDirector, "status-director-running");
     reply(&mut s, Query::ListJobs, "list-jobs-running");
+    reply(&mut s, Query::ListVolumes, "llist-volumes-all");
     s
 }
 
@@ -113,6 +114,18 @@ pub fn console(w: u16, h: u16) -> State {
             Action::Key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char(c))),
         );
     }
+    s
+}
+
+/// The console line `status dir` after Tab (the completion data loaded):
+/// `dir=` offered first, the candidates in the message line.
+pub fn console_tab(w: u16, h: u16) -> State {
+    let mut s = console(w, h);
+    let tab = || Action::Key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Tab));
+    update(&mut s, tab());
+    reply(&mut s, Query::Complete(".help".into()), "dot-help");
+    reply(&mut s, Query::Complete(".jobs".into()), "dot-jobs");
+    update(&mut s, tab());
     s
 }
 
