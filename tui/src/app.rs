@@ -85,16 +85,43 @@ fn now() -> chrono::NaiveDateTime {
 pub struct App {
     pub state: State,
     pub styles: Styles,
+    /// The `theme_cycle` the current styles answer to, and the built-in theme
+    /// shown after the last switch.
+    theme_seen: u32,
+    theme_index: usize,
 }
 
 impl App {
     pub fn new(state: State, styles: Styles) -> App {
-        App { state, styles }
+        let theme_seen = state.theme_cycle;
+        App { state, styles, theme_seen, theme_index: 0 }
     }
 
     /// Apply an action; return the effects to run.
     pub fn dispatch(&mut self, a: Action) -> Vec<Effect> {
-        update(&mut self.state, a)
+        let fx = update(&mut self.state, a);
+        if self.state.theme_cycle != self.theme_seen {
+            self.theme_seen = self.state.theme_cycle;
+            self.next_theme();
+        }
+        fx
+    }
+
+    /// Switch to the next built-in theme (at run time, key `F2`).
+    fn next_theme(&mut self) {
+        let names: Vec<&str> = cairn_themes::BUILTIN.iter().map(|(n, _)| *n).collect();
+        if names.is_empty() {
+            return;
+        }
+        self.theme_index = (self.theme_index + 1) % names.len();
+        let name = names[self.theme_index];
+        match cairn_themes::load(name, None) {
+            Ok(t) => {
+                self.styles = Styles::from_theme(&t);
+                crate::update::say(&mut self.state, format!("Theme: {name}"), false);
+            }
+            Err(e) => crate::update::say(&mut self.state, format!("Theme {name}: {e}"), true),
+        }
     }
 
     /// Render into a buffer of `area` (what the terminal shows).

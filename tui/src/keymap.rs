@@ -168,6 +168,8 @@ pub enum Cmd {
     Top,
     Bottom,
     Refresh,
+    /// Switch to the next built-in theme.
+    NextTheme,
     Filter,
     ClearFilter,
     RunJob,
@@ -229,6 +231,7 @@ impl Cmd {
             ["top"] => Cmd::Top,
             ["bottom"] => Cmd::Bottom,
             ["refresh"] => Cmd::Refresh,
+            ["theme", "next"] => Cmd::NextTheme,
             ["filter"] => Cmd::Filter,
             ["filter", "clear"] => Cmd::ClearFilter,
             ["job", "run"] => Cmd::RunJob,

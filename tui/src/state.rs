@@ -467,6 +467,8 @@ pub struct State {
     pub dialog: Option<Dialog>,
     pub help: bool,
     pub message: Option<Message>,
+    /// Bumped by the next-theme key; the app switches styles when it changes.
+    pub theme_cycle: u32,
     /// Queries sent and not answered yet.
     pub pending: HashSet<Query>,
     pub last_poll: HashMap<Poll, NaiveDateTime>,
@@ -497,6 +499,7 @@ impl State {
             dialog: None,
             help: false,
             message: None,
+            theme_cycle: 0,
             pending: HashSet::new(),
             last_poll: HashMap::new(),
             keymap,

@@ -410,6 +410,10 @@ fn on_cmd(state: &mut State, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::Refresh => refresh(state, fx),
+        Cmd::NextTheme => {
+            state.theme_cycle = state.theme_cycle.wrapping_add(1);
+            state.dirty = true;
+        }
         Cmd::Filter => {
             if state.screen == Screen::Jobs {
                 state.jobs.editing = Some(LineInput::with_text(&state.jobs.filter_text));

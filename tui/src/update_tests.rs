@@ -833,3 +833,17 @@ fn console_tab_is_inert_at_sub_prompts_and_retries_after_a_failure() {
     assert_eq!(d.commands, Some(vec![]));
     assert!(crate::complete::complete(&d, "run ", 99).is_empty());
 }
+
+#[test]
+fn f2_switches_the_theme_at_run_time() {
+    let mut app = crate::app::App::new(connected(), crate::theme::Styles::dark());
+    let before = format!("{:?}", app.styles);
+    app.dispatch(Action::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)));
+    assert_eq!(app.state.theme_cycle, 1);
+    assert_ne!(format!("{:?}", app.styles), before, "the styles changed");
+    assert_eq!(app.state.message.as_ref().map(|m| m.text.as_str()), Some("Theme: light"));
+    for _ in 0..3 {
+        app.dispatch(Action::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)));
+    }
+    assert_eq!(app.state.message.as_ref().map(|m| m.text.as_str()), Some("Theme: dark"), "the cycle wraps");
+}
