@@ -179,9 +179,12 @@ async fn forward<R: AsyncRead + Unpin>(r: Option<R>, tx: mpsc::Sender<String>) {
             Ok(b) if !b.is_empty() => b,
             _ => break,
         };
+        // Never more than the room left in the line, newline or not (a long
+        // line arriving in one read is cut at MAX_LINE like one arriving in pieces).
+        let room = MAX_LINE.saturating_sub(line.len()).max(1);
         let (take, eol) = match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (buf.len().min(MAX_LINE.saturating_sub(line.len()).max(1)), false),
+            Some(i) if i < room => (i + 1, true),
+            _ => (buf.len().min(room), false),
         };
         line.extend_from_slice(&buf[..take]);
         r.consume(take);
