@@ -379,6 +379,21 @@ pub async fn serve_fd_channel(state: &Arc<DirState>, ctl: &JobControl, conn: &mu
 }
 
 /// Expect a reply line starting with `want`; otherwise a readable error.
+/// Reserve a device on the storage daemon (`use storage=…` plus one `use
+/// device=…` per device, then EOD) and start the job there (`run`); returns the
+/// SD's `3000 OK use device …` line. Shared by backup and restore.
+pub async fn reserve_and_run(sd: &mut Conn, us: &UseStorage, devices: &[String]) -> Result<String, String> {
+    sd.send_text(us.to_string()).await.map_err(|e| e.to_string())?;
+    for d in devices {
+        sd.send_text(msg::use_device(d)).await.map_err(|e| e.to_string())?;
+    }
+    sd.send_signal(Signal::Eod).await.map_err(|e| e.to_string())?;
+    let dev = expect(sd, "3000 OK use device", "Storage daemon could not reserve a device").await?;
+    sd.send_text("run\n").await.map_err(|e| e.to_string())?;
+    expect(sd, "3000 OK run", "Storage daemon did not start the job").await?;
+    Ok(dev)
+}
+
 pub async fn expect(conn: &mut Conn, want: &str, what: &str) -> Result<String, String> {
     match read_line(conn, ANSWER_TIMEOUT).await {
         Ok(l) if l.starts_with(want) => Ok(l),
@@ -530,14 +545,7 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
             pool_type,
             append: true,
         };
-        sd.send_text(us.to_string()).await.map_err(|e| e.to_string())?;
-        for d in &storage.devices {
-            sd.send_text(msg::use_device(d)).await.map_err(|e| e.to_string())?;
-        }
-        sd.send_signal(Signal::Eod).await.map_err(|e| e.to_string())?;
-        let dev = expect(&mut sd, "3000 OK use device", "Storage daemon could not reserve a device").await?;
-        sd.send_text("run\n").await.map_err(|e| e.to_string())?;
-        expect(&mut sd, "3000 OK run", "Storage daemon did not start the job").await?;
+        let dev = reserve_and_run(&mut sd, &us, &storage.devices).await?;
         Ok::<_, String>((ok, dev))
     }
     .await;

@@ -7,7 +7,7 @@ use cairn_proto::msg::{self, FdJobCmd, RestoreCmd, RestoreTarget, SdJobCmd, SdJo
 use cairn_proto::{Packet, Signal};
 use cairn_types::{JobStatus, MsgType};
 
-use super::backup::{expect, final_status, serve_fd_channel, serve_sd_channel, AttrSink};
+use super::backup::{expect, final_status, reserve_and_run, serve_fd_channel, serve_sd_channel, AttrSink};
 use super::links;
 use super::report::{self, Counts};
 use super::JobControl;
@@ -150,14 +150,7 @@ pub async fn run(state: &Arc<DirState>, ctl: &Arc<JobControl>) -> JobStatus {
             pool_type: "Backup".into(),
             append: false,
         };
-        sd.send_text(us.to_string()).await.map_err(|e| e.to_string())?;
-        for d in &storage.devices {
-            sd.send_text(msg::use_device(d)).await.map_err(|e| e.to_string())?;
-        }
-        sd.send_signal(Signal::Eod).await.map_err(|e| e.to_string())?;
-        let dev = expect(&mut sd, "3000 OK use device", "Storage daemon could not reserve a device").await?;
-        sd.send_text("run\n").await.map_err(|e| e.to_string())?;
-        expect(&mut sd, "3000 OK run", "Storage daemon did not start the job").await?;
+        let dev = reserve_and_run(&mut sd, &us, &storage.devices).await?;
         Ok::<_, String>((ok, dev))
     }
     .await;
